@@ -1,0 +1,9 @@
+"""aswb — the Assistive Signals Workbench.
+
+Assistive signals are perturbations, patches and textures optimised to make a classifier
+MORE confident in the true class (Pestana et al., CVPR 2021 workshop).
+"""
+from ._seed import default_device, seed_everything
+
+__version__ = "0.1.0"
+__all__ = ["seed_everything", "default_device", "__version__"]

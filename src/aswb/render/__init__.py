@@ -1,0 +1,30 @@
+"""Differentiable mesh rendering: rasterise once (no autograd), shade differentiably.
+
+Stages: :func:`rasterize` -> :class:`Fragments` -> :func:`interpolate` /
+:func:`sample_texture` -> :func:`shade` (lighting, anti-aliasing, compositing).
+:class:`Scene` caches the fragments of fixed cameras.
+"""
+from .camera import Cameras, orbit, sample_views, view_eye
+from .lights import Lights, sample_lights
+from .mesh import Mesh, MeshError, concat
+from .raster import BACKENDS, Fragments, kaolin_available, rasterize
+from .scene import Scene
+from .shade import composite, interpolate, sample_texture, shade, surface_colors
+from . import primitives
+
+__all__ = [
+    "Mesh", "MeshError", "concat", "load_mesh", "save_mesh",
+    "Cameras", "orbit", "sample_views", "view_eye",
+    "Lights", "sample_lights",
+    "Fragments", "rasterize", "BACKENDS", "kaolin_available",
+    "interpolate", "sample_texture", "surface_colors", "shade", "composite",
+    "Scene", "primitives",
+]
+
+
+def __getattr__(name):  # mesh I/O imports trimesh lazily
+    if name in ("load_mesh", "save_mesh"):
+        from . import io
+
+        return getattr(io, name)
+    raise AttributeError(f"module 'aswb.render' has no attribute {name!r}")

@@ -1,0 +1,209 @@
+"""Differentiable shading of rasterised fragments: interpolate, texture, light, composite.
+
+Every function here is differentiable with respect to colours (vertex colours, texture
+images), light fields and the background; fragments carry no gradient.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .._checks import _describe, as_tensor, check_range, positive_int
+from .camera import Cameras
+from .lights import Lights
+from .mesh import Mesh
+from .raster import Fragments
+
+__all__ = ["interpolate", "sample_texture", "shade", "composite", "surface_colors", "face_normals_at"]
+
+
+def interpolate(attr: torch.Tensor, frags: Fragments, faces: torch.Tensor) -> torch.Tensor:
+    """Interpolate a per-vertex attribute at each pixel.
+
+    Args:
+        attr: (V, C) float per-vertex attribute.
+        frags: fragments (B, H, W).
+        faces: (F, 3) int64 indices into ``attr`` (mesh faces, or UV faces for UVs).
+    Returns:
+        (B, H, W, C) float, zero on background pixels.
+    """
+    fi = frags.face_idx.clamp_min(0)  # (B, H, W)
+    corners = attr[faces[fi]]  # (B, H, W, 3 corners, C)
+    out = (frags.bary[..., None] * corners).sum(-2)  # (B, H, W, C)
+    return out * frags.mask[..., None]
+
+
+def sample_texture(tex: torch.Tensor, uv: torch.Tensor, wrap: str = "clamp") -> torch.Tensor:
+    """Bilinear texture lookup.
+
+    Args:
+        tex: (Ht, Wt, C) float texture, row 0 at the top.
+        uv: (..., 2) float UVs, v up: (0, 0) is the bottom-left corner, (1, 1) the top-right.
+        wrap: ``"clamp"`` (edge texels repeat outside [0, 1]) or ``"repeat"`` (tile).
+    Returns:
+        (..., C) sampled colours.
+    """
+    if wrap not in ("clamp", "repeat"):
+        raise ValueError(f"sample_texture: wrap must be 'clamp' or 'repeat', got {wrap!r}")
+    if wrap == "repeat":
+        uv = uv - torch.floor(uv)
+    lead = uv.shape[:-1]
+    grid = torch.stack([uv[..., 0] * 2 - 1, 1 - uv[..., 1] * 2], dim=-1).reshape(1, 1, -1, 2)
+    img = tex.permute(2, 0, 1)[None]  # (1, C, Ht, Wt)
+    out = F.grid_sample(img, grid.to(img.dtype), mode="bilinear", padding_mode="border", align_corners=False)
+    return out[0, :, 0].T.reshape(*lead, tex.shape[-1])  # (..., C)
+
+
+def _textures_arg(texture, mesh: Mesh) -> tuple[torch.Tensor, ...]:
+    if isinstance(texture, torch.Tensor):
+        texture = (texture,)
+    if not isinstance(texture, (tuple, list)) or not texture:
+        raise TypeError(f"texture: expected a (Ht, Wt, 3) tensor or a sequence of them, got {_describe(texture)}")
+    n = len(mesh.textures) if mesh.textures is not None else 1
+    if len(texture) != n:
+        raise ValueError(f"texture: the mesh has {n} material(s), got {len(texture)} texture(s)")
+    for i, t in enumerate(texture):
+        if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+            raise TypeError(f"texture[{i}]: expected a float tensor in [0, 1], got {_describe(t)}")
+        if t.dim() != 3 or t.shape[-1] != 3:
+            raise ValueError(f"texture[{i}]: expected shape (Ht, Wt, 3), got {tuple(t.shape)}")
+        check_range(t.detach(), f"texture[{i}]")
+    return tuple(texture)
+
+
+def surface_colors(mesh: Mesh, frags: Fragments, vertex_colors=None, texture=None,
+                   wrap: str = "clamp") -> torch.Tensor:
+    """Unlit surface colour (albedo) at each pixel.
+
+    Priority: ``vertex_colors`` argument, ``texture`` argument, the mesh's own textures,
+    the mesh's own vertex colours, then uniform grey 0.7.
+
+    Args:
+        vertex_colors: (V, 3) float in [0, 1] or None.
+        texture: (Ht, Wt, 3) float in [0, 1], or one per material, or None (needs mesh UVs).
+    Returns:
+        (B, H, W, 3) float albedo, 0 on background.
+    """
+    if vertex_colors is not None and texture is not None:
+        raise ValueError("give vertex_colors or texture, not both")
+    if vertex_colors is not None:
+        if not isinstance(vertex_colors, torch.Tensor) or not vertex_colors.is_floating_point():
+            raise TypeError(f"vertex_colors: expected a float tensor (V, 3), got {_describe(vertex_colors)}")
+        if tuple(vertex_colors.shape) != (mesh.num_verts, 3):
+            raise ValueError(f"vertex_colors: expected shape ({mesh.num_verts}, 3), got {tuple(vertex_colors.shape)}")
+        check_range(vertex_colors.detach(), "vertex_colors")
+        return interpolate(vertex_colors, frags, mesh.faces)
+    if texture is None and mesh.textures is not None:
+        texture = mesh.textures
+    if texture is not None:
+        if mesh.uvs is None:
+            raise ValueError("texture given but the mesh has no UVs (uvs/face_uvs)")
+        texs = _textures_arg(texture, mesh)
+        uv = interpolate(mesh.uvs, frags, mesh.face_uvs)  # (B, H, W, 2)
+        if len(texs) == 1:
+            return sample_texture(texs[0], uv, wrap) * frags.mask[..., None]
+        mat = mesh.face_materials[frags.face_idx.clamp_min(0)]  # (B, H, W)
+        out = uv.new_zeros(*uv.shape[:-1], 3)
+        for m, t in enumerate(texs):  # one lookup per material (few), not per face
+            sel = frags.mask & (mat == m)
+            out = out.index_put((sel,), sample_texture(t, uv[sel], wrap))
+        return out
+    if mesh.vertex_colors is not None:
+        return interpolate(mesh.vertex_colors, frags, mesh.faces)
+    return frags.mask[..., None].float().expand(*frags.mask.shape, 3) * 0.7
+
+
+def face_normals_at(mesh: Mesh, frags: Fragments, cameras: Cameras, smooth: bool = False) -> torch.Tensor:
+    """Two-sided unit normals at each pixel, flipped to face the camera: (B, H, W, 3); 0 on background.
+
+    ``smooth=True`` interpolates area-weighted vertex normals instead of using face normals.
+    """
+    fi = frags.face_idx.clamp_min(0)
+    n = interpolate(mesh.vertex_normals(), frags, mesh.faces) if smooth else mesh.face_normals()[fi]
+    n = n / n.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    # the camera sees a point p along p - eye; a normal facing the camera has n . (eye - p) > 0
+    # for a perspective camera this is the sign of n . (eye - p); use the face's first corner as p
+    p0 = mesh.verts[mesh.faces[fi, 0]]  # (B, H, W, 3)
+    to_eye = cameras.eye[:, None, None, :] - p0
+    sign = torch.where((n * to_eye).sum(-1, keepdim=True) >= 0, 1.0, -1.0)
+    return n * sign * frags.mask[..., None]
+
+
+def composite(rgb: torch.Tensor, alpha: torch.Tensor, background) -> torch.Tensor:
+    """Composite a premultiplied foreground over a background: ``rgb + background * (1 - alpha)``.
+
+    Args:
+        rgb: (B, H, W, 3) foreground colour already multiplied by its coverage.
+        alpha: (B, H, W, 1) coverage in [0, 1].
+        background: (3,) RGB colour, or (B, H, W, 3) / (H, W, 3) images, in [0, 1].
+    Returns:
+        (B, H, W, 3) in [0, 1].
+    """
+    return rgb + _background(background, rgb.shape, rgb.device) * (1 - alpha)
+
+
+def _background(background, shape, device) -> torch.Tensor:
+    B, H, W, _ = shape
+    bg = as_tensor(background, "background", device=device)
+    if bg.dim() == 0:
+        bg = bg.expand(3)
+    if bg.dim() == 1:
+        if bg.shape[0] != 3:
+            raise ValueError(f"background: expected an RGB colour (3,) or images (B, H, W, 3), got {tuple(bg.shape)}")
+        bg = bg.view(1, 1, 1, 3)
+    elif bg.dim() == 3:
+        bg = bg[None]
+    if bg.dim() != 4 or bg.shape[-1] != 3 or bg.shape[0] not in (1, B) or tuple(bg.shape[1:3]) not in ((1, 1), (H, W)):
+        raise ValueError(f"background: expected (3,), (H, W, 3) or ({B}, {H}, {W}, 3), got {tuple(bg.shape)}")
+    check_range(bg.detach(), "background")
+    return bg
+
+
+def shade(mesh: Mesh, frags: Fragments, cameras: Cameras, lights: Lights | None = None,
+          vertex_colors=None, texture=None, background=(1.0, 1.0, 1.0), supersample: int = 1,
+          smooth: bool = False, wrap: str = "clamp") -> torch.Tensor:
+    """Shade fragments into images with ambient + two-sided Lambert lighting.
+
+    ``rgb = clamp(albedo * (ambient + intensity * color * max(0, n . l)), 0, 1)``, then
+    anti-aliased by averaging ``supersample x supersample`` blocks and composited over the
+    background at the output resolution.
+
+    Args:
+        mesh: the rasterised mesh.
+        frags: fragments (B, H*s, W*s) from :func:`rasterize` at ``supersample`` times the output size.
+        cameras: the B cameras used for ``frags``.
+        lights: :class:`Lights` with 1 or B entries; None means ambient 1 (unlit albedo).
+        vertex_colors: (V, 3) float in [0, 1] or None (see :func:`surface_colors`).
+        texture: (Ht, Wt, 3) float in [0, 1], or one per material, or None.
+        background: (3,) RGB colour or images (B, H, W, 3) / (H, W, 3) in [0, 1] at output size.
+        supersample: s >= 1, anti-aliasing factor; frags must be at s times the output size.
+        smooth: interpolate vertex normals instead of flat face normals.
+        wrap: texture addressing outside [0, 1], ``"clamp"`` or ``"repeat"``.
+    Returns:
+        (B, H, W, 3) float32 images in [0, 1].
+    """
+    s = positive_int(supersample, "supersample")
+    B, Hs, Ws = frags.shape
+    if len(cameras) != B:
+        raise ValueError(f"shade: fragments have {B} views but cameras has {len(cameras)}")
+    if Hs % s or Ws % s:
+        raise ValueError(f"shade: fragment size {(Hs, Ws)} is not a multiple of supersample={s}")
+    albedo = surface_colors(mesh, frags, vertex_colors, texture, wrap)  # (B, Hs, Ws, 3)
+    if lights is None:
+        rgb = albedo
+    else:
+        if not isinstance(lights, Lights):
+            raise TypeError(f"lights: expected aswb.render.Lights, got {_describe(lights)}")
+        L = lights.expand(B).to(albedo.device)
+        n = face_normals_at(mesh, frags, cameras, smooth)  # (B, Hs, Ws, 3)
+        cos = (n * L.direction[:, None, None, :]).sum(-1, keepdim=True).clamp_min(0)  # (B, Hs, Ws, 1)
+        light = L.ambient[:, None, None, :] + (L.intensity[:, None] * L.color)[:, None, None, :] * cos
+        rgb = (albedo * light).clamp(0, 1)
+    alpha = frags.mask[..., None].to(rgb.dtype)  # (B, Hs, Ws, 1)
+    rgb = rgb * alpha  # premultiplied
+    if s > 1:
+        pool = lambda x: F.avg_pool2d(x.permute(0, 3, 1, 2), s).permute(0, 2, 3, 1)  # noqa: E731
+        rgb, alpha = pool(rgb), pool(alpha)
+    return composite(rgb, alpha, background)
