@@ -18,9 +18,15 @@ def _describe(x) -> str:
     return f"{type(x).__name__} {x!r}"[:120]
 
 
-def as_tensor(x, name: str, *, dtype=torch.float32, device=None) -> torch.Tensor:
-    """Convert numbers, sequences, numpy arrays or tensors to a tensor of ``dtype``."""
+def as_tensor(x, name: str, *, dtype=torch.float32, device=None, keep_float: bool = False) -> torch.Tensor:
+    """Convert numbers, sequences, numpy arrays or tensors to a tensor of ``dtype``.
+
+    With ``keep_float``, a floating-point tensor keeps its own precision (e.g. float64 for
+    gradcheck) instead of being cast to ``dtype``.
+    """
     if isinstance(x, torch.Tensor):
+        if keep_float and x.is_floating_point():
+            return x.to(device=device if device is not None else x.device)
         if x.is_complex() or (dtype.is_floating_point and x.dtype == torch.bool):
             raise TypeError(f"{name}: expected a real {dtype} tensor, got {_describe(x)}")
         if not dtype.is_floating_point and x.is_floating_point():
@@ -39,7 +45,7 @@ def check_shape(x: torch.Tensor, name: str, shape: Sequence[int | None | str]) -
         s is None or isinstance(s, str) or s == n for s, n in zip(shape, x.shape)
     )
     if not ok:
-        want = "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
+        want = "(" + ", ".join("?" if s is None else str(s) for s in shape) + (",)" if len(shape) == 1 else ")")
         raise ValueError(f"{name}: expected shape {want}, got {tuple(x.shape)}")
 
 
@@ -50,10 +56,11 @@ def check_finite(x: torch.Tensor, name: str) -> None:
 
 
 def check_range(x: torch.Tensor, name: str, lo: float = 0.0, hi: float = 1.0) -> None:
+    x = x.detach()
     check_finite(x, name)
     if x.numel() and (float(x.min()) < lo or float(x.max()) > hi):
         raise ValueError(
-            f"{name}: expected values in [{lo}, {hi}], got range "
+            f"{name}: expected values in [{lo:g}, {hi:g}], got range "
             f"[{float(x.min()):.4g}, {float(x.max()):.4g}]"
         )
 

@@ -35,11 +35,11 @@ class Lights:
                     if isinstance(t, torch.Tensor)), None)
         amb = _rgb(self.ambient, "ambient", dev)
         col = _rgb(self.color, "color", dev)
-        inten = as_tensor(self.intensity, "intensity", device=dev)
+        inten = as_tensor(self.intensity, "intensity", device=dev, keep_float=True)
         if inten.dim() > 1:
             raise ValueError(f"intensity: expected a scalar or shape (B,), got {tuple(inten.shape)}")
         inten = inten.reshape(-1)
-        d = as_tensor(self.direction, "direction", device=dev)
+        d = as_tensor(self.direction, "direction", device=dev, keep_float=True)
         if d.shape[-1:] != (3,) or d.dim() > 2:
             raise ValueError(f"direction: expected shape (3,) or (B, 3), got {tuple(d.shape)}")
         d = d.reshape(-1, 3)
@@ -80,7 +80,7 @@ class Lights:
 
 
 def _rgb(x, name: str, device) -> torch.Tensor:
-    t = as_tensor(x, name, device=device)
+    t = as_tensor(x, name, device=device, keep_float=True)
     if t.dim() == 0:
         return t.reshape(1, 1).expand(1, 3).clone()
     if t.dim() == 1 and t.shape[0] == 3:

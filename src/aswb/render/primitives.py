@@ -98,18 +98,26 @@ def cylinder(radius: float = 0.5, height: float = 1.0, segments: int = 32, caps:
 
 
 def uv_sphere(radius: float = 1.0, rings: int = 16, sectors: int = 32, texture=None, name: str = "sphere") -> Mesh:
-    """A latitude/longitude sphere with equirectangular UVs; ``2 * rings * sectors`` faces (poles included)."""
+    """A latitude/longitude sphere with equirectangular UVs and ``2 * sectors * (rings - 1)`` faces.
+
+    Each pole ring uses one triangle per sector (the other one of the quad would be degenerate).
+    """
     nr, ns = positive_int(rings, "rings"), positive_int(sectors, "sectors")
     if nr < 2 or ns < 3:
         raise ValueError(f"uv_sphere: expected rings >= 2 and sectors >= 3, got {nr}, {ns}")
     th = torch.linspace(0, math.pi, nr + 1)  # polar angle from +y
     ph = torch.linspace(0, 2 * math.pi, ns + 1)
     T, P = torch.meshgrid(th, ph, indexing="ij")  # (nr+1, ns+1)
-    verts = torch.stack([torch.sin(T) * torch.sin(P), torch.cos(T), torch.sin(T) * torch.cos(P)], -1) * radius
+    sin_t = torch.sin(T)
+    sin_t[[0, -1]] = 0.0  # exact poles
+    verts = torch.stack([sin_t * torch.sin(P), torch.cos(T), sin_t * torch.cos(P)], -1) * radius
     uvs = torch.stack([P / (2 * math.pi), 1 - T / math.pi], -1)
     idx = torch.arange((nr + 1) * (ns + 1)).reshape(nr + 1, ns + 1)
-    a, b, c, d = idx[:-1, :-1], idx[1:, :-1], idx[1:, 1:], idx[:-1, 1:]
-    faces = torch.stack([torch.stack([a, b, c], -1), torch.stack([a, c, d], -1)], 2).reshape(-1, 3)
+    a, b, c, d = idx[:-1, :-1], idx[1:, :-1], idx[1:, 1:], idx[:-1, 1:]  # (nr, ns) quad corners
+    abc, acd = torch.stack([a, b, c], -1), torch.stack([a, c, d], -1)  # (nr, ns, 3)
+    faces = torch.cat([abc[:1].reshape(-1, 3),  # north pole ring: a == d
+                       torch.stack([abc[1:-1], acd[1:-1]], 2).reshape(-1, 3),
+                       acd[-1:].reshape(-1, 3)])  # south pole ring: b == c
     return _mesh(verts.reshape(-1, 3), faces, uvs.reshape(-1, 2), name, texture)
 
 

@@ -181,38 +181,39 @@ def _torch_face_idx(E, fc, valid, znear: float, H: int, W: int, max_pairs: int) 
     x0, x1, y0, y1 = _face_bboxes(fc, znear, H, W)
     nx, ny = (x1 - x0 + 1).clamp_min(0), (y1 - y0 + 1).clamp_min(0)
     counts = torch.where(valid, nx * ny, torch.zeros_like(nx)).reshape(-1)  # (B*F,)
-    live = counts.nonzero().squeeze(1)  # flat (b * F + f) of faces with candidate pixels
-    counts = counts[live]
-    E, x0, nx, y0 = (t.reshape(B * F, *t.shape[2:])[live] for t in (E, x0, nx, y0))
+    live = counts.nonzero().squeeze(1)  # flat b * F + f of faces with candidate pixels
     zbuf = torch.full((B * H * W,), _EMPTY, dtype=torch.int64, device=dev)
     if live.numel() == 0:
         return torch.full((B, H, W), -1, dtype=torch.int64, device=dev)
+    counts = counts[live]
+    x0, y0, nx = (t.reshape(-1)[live] for t in (x0, y0, nx))
+    Ef = E.reshape(B * F, 3, 3)[live]  # (n, 3 weights, 3 comps)
+    # weights are affine in the pixel: lam = lam0 + dcol * col_offset + drow * row_offset
+    px0, py0 = _pixel_ndc(y0, x0, H, W)
+    lam0 = _weights(Ef, px0, py0)  # (n, 3) at the centre of the bbox's first pixel
+    coef = torch.cat([lam0, Ef[..., 0] * (2.0 / W), Ef[..., 1] * (-2.0 / H)], dim=1)  # (n, 9)
     ends = counts.cumsum(0)
-    # chunk boundaries so that each chunk holds <= max_pairs pairs (a huge face is one chunk)
-    start = 0
-    n = live.numel()
-    while start < n:
+    # per face: first pair, bbox width, pixel of bbox origin, face index -> one gather per pair
+    ints = torch.stack([ends - counts, nx, (live // F) * (H * W) + y0 * W + x0, live % F], 1)  # (n, 4)
+    start, n = 0, live.numel()
+    while start < n:  # chunks of <= max_pairs pairs (a single huge face is one chunk)
         base = int(ends[start - 1]) if start else 0
-        stop = int(torch.searchsorted(ends, base + max_pairs, right=True))
-        stop = max(stop, start + 1)
-        sl = slice(start, stop)
-        cnt = counts[sl]
-        k = torch.repeat_interleave(torch.arange(stop - start, device=dev), cnt)  # (N,) face of pair
-        local = torch.arange(int(cnt.sum()), device=dev) - (ends[sl] - cnt)[k]
-        rows = y0[sl][k] + local // nx[sl][k]
-        cols = x0[sl][k] + local % nx[sl][k]
-        px, py = _pixel_ndc(rows, cols, H, W)
-        lam = _weights(E[sl][k], px, py)  # (N, 3)
+        stop = max(int(torch.searchsorted(ends, base + max_pairs, right=True)), start + 1)
+        total = int(ends[stop - 1]) - base
+        k = torch.repeat_interleave(torch.arange(start, stop, device=dev), counts[start:stop])  # (N,)
+        first, w, pix0, f = ints[k].unbind(1)  # (N,) each
+        local = torch.arange(base, base + total, device=dev) - first
+        r = local // w
+        c = local - r * w
+        cf = coef[k]  # (N, 9)
+        lam = cf[:, 0:3] + cf[:, 3:6] * c[:, None] + cf[:, 6:9] * r[:, None]  # (N, 3)
         s = lam.sum(-1)
-        tol = 1e-6 * lam.abs().sum(-1)  # a hair of overlap so shared edges leave no pinholes
-        hit = (lam >= -tol[:, None]).all(-1) & (s > 0)
-        depth = 1.0 / torch.where(hit, s, torch.ones_like(s))
-        hit &= depth >= znear
-        flat = live[sl][k]  # b * F + f
-        b, f = flat // F, flat % F
-        key = (depth.contiguous().view(torch.int32).to(torch.int64) << 32) | f
-        pix = b * (H * W) + rows * W + cols
-        zbuf.scatter_reduce_(0, pix[hit], key[hit], reduce="amin")
+        depth = 1.0 / s
+        # inside (bary >= -1e-6: a hair of overlap so shared edges leave no pinholes), in front
+        hit = (lam.amin(-1) >= -1e-6 * s) & (depth >= znear)
+        key = (depth.view(torch.int32).to(torch.int64) << 32) | f
+        key = torch.where(hit, key, _EMPTY)
+        zbuf.scatter_reduce_(0, pix0 + r * W + c, key, reduce="amin")
         start = stop
     face_idx = torch.where(zbuf == _EMPTY, -1, zbuf & 0xFFFFFFFF)
     return face_idx.view(B, H, W)
