@@ -203,9 +203,9 @@ def sample_views(n: int, dist=(2.2, 3.0), elev=(-10.0, 40.0), azim=(0.0, 360.0),
     ``torch.Generator``) so a seeded generator gives the same views on any device.
     """
     n = positive_int(n, "n")
-    d = _uniform(n, dist, "dist", generator)
-    if bool((d <= 0).any()):
+    if _range(dist, "dist")[0] <= 0:
         raise ValueError(f"dist: expected positive distances, got range {dist!r}")
+    d = _uniform(n, dist, "dist", generator)
     e = _uniform(n, elev, "elev", generator)
     a = _uniform(n, azim, "azim", generator)
     return Cameras.look_at(view_eye(d, e, a, at), at=at, fov=fov, device=device)

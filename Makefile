@@ -1,0 +1,33 @@
+# Fresh machine: `make demo` or `make test` create .venv and install everything first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# python3.11 when it runs, else python3
+BOOT_PY := $(shell python3.11 -c '' >/dev/null 2>&1 && echo python3.11 || echo python3)
+
+.PHONY: demo test lab bench .venv
+
+.venv: $(STAMP)
+
+# (re)install only when pyproject.toml is newer than the stamp
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(BOOT_PY) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m aswb demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+	$(if $(wildcard notebooks/*.ipynb),$(PY) -m pytest --nbval --nbval-current-env notebooks/)
+
+lab: $(STAMP)
+	cd notebooks && $(abspath $(PY)) -m jupyter lab
+
+bench: $(STAMP)
+	@set -e; for f in bench/*.py; do \
+		[ -e "$$f" ] || continue; \
+		echo "== $$f"; $(PY) "$$f"; \
+	done
