@@ -5,15 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aswb.cli import main, toy_car
-
-
-def test_toy_car_has_parts_and_textures():
-    m = toy_car()
-    assert set(m.parts) == {"body", "cabin", "wheels"}
-    assert m.has_uv_texture and len(m.textures) == 6  # body, cabin, four wheels
-    _, r = m.bounding_sphere()
-    assert r == pytest.approx(1.0, rel=1e-4)
+from aswb.cli import main
 
 
 def test_demo_writes_a_labelled_grid(tmp_path, capsys):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -15,7 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the chosen command, return its exit code."""
     parser = argparse.ArgumentParser(prog="aswb", description="Assistive Signals Workbench.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = sub.add_parser("demo", help="render the built-in toy car: views x lights x texture/vertex colours")
+    demo = sub.add_parser("demo", help="render a toy-world object: views x lights x texture/vertex colours")
+    demo.add_argument("--object", default="jeep", help="toy class to render (default: jeep)")
     demo.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
     demo.add_argument("--size", type=_positive_int, default=160, help="image size in pixels (default: 160)")
     demo.add_argument("--views", type=_positive_int, default=8, help="orbit views (default: 8)")
@@ -38,11 +38,12 @@ def _positive_int(s: str) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from . import default_device
+    from . import toyworld
     from .render import Lights, Scene, orbit
     from .viz import image_grid
 
     t = [time.perf_counter()]
-    mesh = toy_car()
+    mesh = toyworld.mesh(args.object, seed=0)
     lights = {
         "warm key, upper left": Lights(ambient=0.35, direction=(-1.0, 1.2, 0.6), intensity=0.9,
                                        color=(1.0, 0.85, 0.65)),
@@ -76,31 +77,3 @@ def _demo(args: argparse.Namespace) -> int:
           f"mesh + rasterise {t[1] - t[0]:.2f} s, {len(imgs)} shading passes {t[2] - t[1]:.2f} s, "
           f"save {t[3] - t[2]:.2f} s")
     return 0
-
-
-def toy_car():
-    """The built-in demo mesh: a toy car (body, cabin, four wheels) with UV textures, radius 1.
-
-    Returns an :class:`aswb.render.Mesh` with parts ``"body"``, ``"cabin"`` and ``"wheels"``.
-    """
-    from .render import concat, primitives as P
-
-    def placed(m, offset, wheel=False):
-        v = m.verts
-        if wheel:  # rotate 90 degrees about x: the cylinder axis y becomes z (keeps the winding)
-            v = torch.stack([v[:, 0], -v[:, 2], v[:, 1]], dim=-1)
-        return replace(m, verts=v + torch.tensor(offset))
-
-    u = torch.arange(64)
-    band = ((u // 8) % 2 == 0)[None, :, None]  # (1, 64, 1) vertical window bands
-    glass, frame = torch.tensor([0.55, 0.75, 0.95]), torch.tensor([0.15, 0.2, 0.3])
-    cabin_tex = torch.where(band, glass, frame).expand(64, 64, 3)
-    wheel_tex = torch.full((32, 32, 3), 0.12)
-    wheel_tex[24:] = 0.7  # v < 0.25: the caps (hubcaps)
-    body = P.box((1.6, 0.45, 0.8), segments=2, name="body",
-                 texture=P.checker(96, 12, colors=((0.95, 0.8, 0.2), (0.8, 0.15, 0.1))))
-    cabin = P.box((0.8, 0.35, 0.7), name="cabin", texture=cabin_tex.contiguous())
-    wheel = P.cylinder(0.2, 0.14, segments=24, name="wheels", texture=wheel_tex)
-    parts = [placed(body, (0.0, 0.05, 0.0)), placed(cabin, (-0.1, 0.45, 0.0))]
-    parts += [placed(wheel, (x, -0.17, z), wheel=True) for x in (-0.5, 0.5) for z in (-0.38, 0.38)]
-    return concat(parts).normalized()

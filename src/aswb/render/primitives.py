@@ -71,23 +71,33 @@ def box(size=(1.0, 1.0, 1.0), segments: int = 1, texture=None, name: str = "box"
 
 
 def cylinder(radius: float = 0.5, height: float = 1.0, segments: int = 32, caps: bool = True,
-             texture=None, name: str = "cylinder") -> Mesh:
-    """A cylinder along y. UVs: the side fills v in [0.25, 1] (u around), the caps two discs below."""
+             texture=None, name: str = "cylinder", radius_top: float | None = None) -> Mesh:
+    """A cylinder (or a cone frustum with ``radius_top``) along y, centred at the origin.
+
+    UVs: the side fills v in [0.26, 1] with u = azimuth / 360 (0 at +z, 0.25 at +x); the
+    bottom and top caps are discs of radius 0.12 centred at (0.25, 0.125) and (0.75, 0.125).
+    """
     n = positive_int(segments, "segments")
     if n < 3:
         raise ValueError(f"segments: expected >= 3, got {n}")
+    rt = radius if radius_top is None else radius_top
+    if radius <= 0 or rt < 0:
+        raise ValueError(f"cylinder: expected radius > 0 and radius_top >= 0, got {radius}, {rt}")
     ang = torch.arange(n + 1) * (2 * math.pi / n)  # seam vertex duplicated for UVs
-    x, z = radius * torch.sin(ang), radius * torch.cos(ang)
+    x, z = torch.sin(ang), torch.cos(ang)
     h = height / 2
-    verts = [torch.stack([x, torch.full_like(x, -h), z], -1), torch.stack([x, torch.full_like(x, h), z], -1)]
+    verts = [torch.stack([radius * x, torch.full_like(x, -h), radius * z], -1),
+             torch.stack([rt * x, torch.full_like(x, h), rt * z], -1)]
     u = torch.arange(n + 1) / n
     uvs = [torch.stack([u, torch.full_like(u, 0.26)], -1), torch.stack([u, torch.ones_like(u)], -1)]
     i = torch.arange(n)
     faces = [torch.stack([i, i + 1, i + n + 2], -1), torch.stack([i, i + n + 2, i + n + 1], -1)]
     nv = 2 * (n + 1)
     if caps:
-        for y, cx, flip in ((h, 0.75, False), (-h, 0.25, True)):
-            ring = torch.stack([x[:-1], torch.full_like(x[:-1], y), z[:-1]], -1)
+        for y, r, cx, flip in ((h, rt, 0.75, False), (-h, radius, 0.25, True)):
+            if r == 0:
+                continue
+            ring = torch.stack([r * x[:-1], torch.full_like(x[:-1], y), r * z[:-1]], -1)
             verts += [torch.tensor([[0.0, y, 0.0]]), ring]
             uvs += [torch.tensor([[cx, 0.125]]),
                     torch.stack([cx + 0.12 * torch.sin(ang[:-1]), 0.125 + 0.12 * torch.cos(ang[:-1])], -1)]

@@ -1,0 +1,70 @@
+"""The built-in toy world: procedural 3D objects of eight ImageNet-aligned classes and
+small classifiers trained on their renders, so the workbench runs offline on any CPU.
+
+- :data:`CLASSES`, :data:`IMAGENET_LABELS` (toy class -> ImageNet index)
+- :func:`mesh` (procedural objects), :func:`render_views`, :func:`render_dataset`
+- :data:`ARCHS` and :func:`classifier` (the shipped models in ``data/toyworld/``),
+  :func:`train` to retrain them (``python -m aswb.toyworld train --arch resnet18``)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .train import ARCHS, HELDOUT_SEEDS, MEAN, STD, TRAIN_SEEDS, augment, build_net, save_classifier, train
+from .world import (CLASSES, CONDITIONS, IMAGE_SIZE, IMAGENET_LABELS, Dataset, expose, mesh, random_backgrounds,
+                    render_dataset, render_views, sample_condition, sensor_noise)
+
+__all__ = ["CLASSES", "IMAGENET_LABELS", "CONDITIONS", "ARCHS", "IMAGE_SIZE", "TRAIN_SEEDS", "HELDOUT_SEEDS",
+           "mesh", "render_views", "render_dataset", "sample_condition", "random_backgrounds", "sensor_noise",
+           "expose", "Dataset",
+           "classifier", "train", "save_classifier", "data_dir", "checkpoint_path"]
+
+
+def data_dir() -> Path:
+    """Folder of the shipped toy classifiers: ``$ASWB_DATA/toyworld`` or the repository's ``data/toyworld``."""
+    import os
+
+    root = os.environ.get("ASWB_DATA")
+    if root:
+        return Path(root) / "toyworld"
+    return Path(__file__).resolve().parents[3] / "data" / "toyworld"
+
+
+def checkpoint_path(arch: str) -> Path:
+    """Path of the shipped checkpoint of ``arch``."""
+    if arch not in ARCHS:
+        raise ValueError(f"unknown toy architecture {arch!r}; expected one of {list(ARCHS)}")
+    return data_dir() / f"{arch}.pt"
+
+
+def classifier(arch: str = "resnet18", device=None, path=None):
+    """Load a shipped toy classifier.
+
+    Args:
+        arch: one of :data:`ARCHS`.
+        device: torch device (default CPU).
+        path: a checkpoint written by :func:`save_classifier` instead of the shipped one.
+    Returns:
+        :class:`aswb.models.Classifier` taking (B, 3, H, W) in [0, 1] (resized to 64 px),
+        with ``categories == list(CLASSES)``, in eval mode, float32.
+    Raises:
+        ValueError: unknown arch or a checkpoint of another architecture.
+        FileNotFoundError: the checkpoint is missing (train it with
+            ``python -m aswb.toyworld train --arch ARCH``).
+    """
+    from ..models import Classifier
+
+    p = Path(path) if path is not None else checkpoint_path(arch)
+    if not p.is_file():
+        raise FileNotFoundError(f"toy classifier checkpoint not found: {p}; "
+                                f"train it with: python -m aswb.toyworld train --arch {arch}")
+    ck = torch.load(p, map_location="cpu", weights_only=True)
+    if not isinstance(ck, dict) or "state_dict" not in ck or ck.get("arch") != arch:
+        got = ck.get("arch") if isinstance(ck, dict) else type(ck).__name__
+        raise ValueError(f"{p} is not a toy checkpoint of architecture {arch!r} (found {got!r})")
+    net = build_net(arch)
+    net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
+    clf = Classifier(net, input_size=IMAGE_SIZE, mean=MEAN, std=STD, categories=list(CLASSES), name=f"toy-{arch}")
+    return clf.to(device) if device is not None else clf

@@ -1,0 +1,37 @@
+"""``python -m aswb.toyworld train --arch resnet18`` / ``card`` (writes docs/toyworld.md)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv=None) -> int:
+    from . import ARCHS, checkpoint_path, save_classifier, train
+
+    p = argparse.ArgumentParser(prog="python -m aswb.toyworld", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train", help="train a toy classifier and save it to data/toyworld/")
+    t.add_argument("--arch", choices=ARCHS, required=True)
+    t.add_argument("--epochs", type=int, default=None)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--out", default=None, help="checkpoint path (default: the shipped location)")
+    c = sub.add_parser("card", help="evaluate the shipped classifiers and write the model card")
+    c.add_argument("--out", default="docs/toyworld.md")
+    c.add_argument("--views", type=int, default=8, help="views per held-out instance and condition")
+    a = p.parse_args(argv)
+    if a.cmd == "train":
+        from .train import EPOCHS
+
+        clf, hist = train(a.arch, epochs=a.epochs or EPOCHS[a.arch], seed=a.seed)
+        out = save_classifier(clf, a.out or checkpoint_path(a.arch), meta={"seed": a.seed, "history": hist})
+        print(json.dumps(hist[-1]), "->", out)
+    else:
+        from .card import write_card
+
+        print("wrote", write_card(a.out, views=a.views))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""The toy classifiers' model card: held-out accuracy per class and condition, brightness
+controls, pairwise agreement, sample images. ``python -m aswb.toyworld card``."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from ..render import Scene
+from .train import ARCHS, HELDOUT_SEEDS
+from .world import CLASSES, CONDITIONS, IMAGE_SIZE, expose, mesh, random_backgrounds, sample_condition, sensor_noise
+
+__all__ = ["VARIANTS", "render_heldout", "evaluate", "controls_table", "agreement_table", "write_card"]
+
+#: original colours, the object painted plain white, its texture brightened x1.5 (clipped)
+VARIANTS = ("original", "white", "bright")
+
+
+def render_heldout(views: int = 8, conditions=tuple(CONDITIONS), seeds=HELDOUT_SEEDS, seed: int = 1,
+                   variants=VARIANTS):
+    """Render held-out instances under each condition in every variant with identical
+    cameras, lights and backgrounds, so variants differ only in the object's colours.
+
+    Returns:
+        ``(images, meta)``: images {variant: (N, S, S, 3) float32 in [0, 1]} and a DataFrame
+        of N rows (class, label, seed, condition, view).
+    """
+    g = torch.Generator().manual_seed(seed)
+    out = {v: [] for v in variants}
+    rows = []
+    for cond in conditions:
+        for s in seeds:
+            for label, name in enumerate(CLASSES):
+                m = mesh(name, s)
+                cams, lights = sample_condition(views, cond, g)
+                bg = random_backgrounds(views, IMAGE_SIZE, g, cond)
+                noise = sensor_noise(views, IMAGE_SIZE, cond, g)  # the same noise for every variant
+                scene = Scene(m, cams, lights, IMAGE_SIZE, background=bg, supersample=2)
+                tex = m.textures[0]
+                with torch.no_grad():
+                    for v in variants:
+                        t = {"original": tex, "white": torch.ones_like(tex), "bright": (tex * 1.5).clamp(0, 1)}[v]
+                        out[v].append(expose(scene.render(texture=t), noise))
+                rows += [{"class": name, "label": label, "seed": s, "condition": cond, "view": k} for k in range(views)]
+    return {v: torch.cat(x) for v, x in out.items()}, pd.DataFrame(rows)
+
+
+@torch.no_grad()
+def evaluate(classifiers: dict, images: dict, meta: pd.DataFrame, batch: int = 256) -> pd.DataFrame:
+    """Tidy predictions: one row per (model, variant, image) with pred, p_true, correct."""
+    frames = []
+    labels = torch.tensor(meta["label"].to_numpy())
+    for name, clf in classifiers.items():
+        for v, x in images.items():
+            p = torch.cat([clf.probs(x[i:i + batch].permute(0, 3, 1, 2)) for i in range(0, len(x), batch)])
+            f = meta.copy()
+            f["model"], f["variant"] = name, v
+            f["pred"] = p.argmax(1).numpy()
+            f["p_true"] = p[torch.arange(len(p)), labels].numpy()
+            f["correct"] = f["pred"] == f["label"]
+            frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+def controls_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy (%) of each variant per model and condition, and the change over the original."""
+    acc = df.pivot_table(index=["model", "condition"], columns="variant", values="correct", aggfunc="mean") * 100
+    for v in ("white", "bright"):
+        if v in acc:
+            acc[f"{v} - original"] = acc[v] - acc["original"]
+    return acc.round(1)
+
+
+def agreement_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Pairwise agreement of predicted labels and overlap of errors (Jaccard) on original renders."""
+    d = df[df.variant == "original"]
+    models = list(dict.fromkeys(d.model))
+    pred = {m: d[d.model == m].sort_values(["condition", "seed", "class", "view"]) for m in models}
+    rows = []
+    for i, a in enumerate(models):
+        for b in models[i + 1:]:
+            pa, pb = pred[a], pred[b]
+            ea, eb = ~pa.correct.to_numpy(), ~pb.correct.to_numpy()
+            union = (ea | eb).sum()
+            rows.append({"pair": f"{a} / {b}", "same prediction %": 100 * (pa.pred.to_numpy() == pb.pred.to_numpy()).mean(),
+                         "errors of both / errors of either %": 100 * (ea & eb).sum() / max(union, 1)})
+    return pd.DataFrame(rows).round(1)
+
+
+def _sample_grid(path: Path, images: dict, meta: pd.DataFrame) -> None:
+    from ..viz import image_grid
+
+    picks = []
+    for name in CLASSES:
+        for cond in CONDITIONS:
+            idx = meta.index[(meta["class"] == name) & (meta.condition == cond) & (meta.view < 2) & (meta.seed == meta.seed.min())]
+            picks += list(idx[:2])
+    x = images["original"][picks]
+    grid = image_grid(x, rows=len(CLASSES), row_labels=list(CLASSES),
+                      col_labels=[c for c in CONDITIONS for _ in range(2)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    grid.save(path)
+
+
+def write_card(out="docs/toyworld.md", views: int = 8, archs=ARCHS) -> Path:
+    """Evaluate the shipped classifiers on held-out instances and write the markdown model card."""
+    from . import classifier
+
+    t0 = time.perf_counter()
+    out = Path(out)
+    clfs = {a: classifier(a) for a in archs}
+    images, meta = render_heldout(views)
+    df = evaluate(clfs, images, meta)
+    orig = df[df.variant == "original"]
+    acc = (orig.pivot_table(index="model", columns="condition", values="correct", aggfunc="mean") * 100).round(1)
+    acc = acc[list(CONDITIONS)]
+    per_class = orig.pivot_table(index=["model", "class"], columns="condition", values=["correct", "p_true"], aggfunc="mean")
+    per_class = per_class.rename(columns={"correct": "acc"}).round(2)
+    img = out.parent / "img" / "toyworld_samples.png"
+    _sample_grid(img, images, meta)
+    n_inst = meta.seed.nunique()
+    lines = [
+        "# Toy world model card",
+        "",
+        "Generated by `python -m aswb.toyworld card` (do not edit by hand). Held-out instances "
+        f"(seeds {HELDOUT_SEEDS.start}..{HELDOUT_SEEDS.stop - 1}, never trained on), {n_inst} per class, "
+        f"{views} views per instance and condition, {IMAGE_SIZE} px.",
+        "",
+        "Conditions: **easy** — elevation 0..35°, distance 2.3..3; **hard_view** — from below, straight "
+        "down, very close or far; **hard_light** — a dim, tinted scene lit grazing or from below, seen by "
+        "an auto-exposing camera with sensor noise (σ 0.02–0.05 before gain); **hard** — both. "
+        "Training used easy views only, with wide exposure augmentation.",
+        "",
+        f"![samples](img/{img.name})",
+        "",
+        "## Accuracy (%) per condition",
+        "",
+        acc.to_markdown(),
+        "",
+        "## Brightness controls",
+        "",
+        "Same cameras, lights and backgrounds; the object painted plain white, or its texture brightened "
+        "×1.5. A brightness shortcut would show as a large positive change.",
+        "",
+        controls_table(df).to_markdown(),
+        "",
+        "## Pairwise agreement (original renders, all conditions)",
+        "",
+        agreement_table(df).to_markdown(index=False),
+        "",
+        "## Per class: accuracy and mean true-class probability",
+        "",
+        per_class.to_markdown(),
+        "",
+        f"_Evaluation took {time.perf_counter() - t0:.0f} s._",
+        "",
+    ]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines))
+    return out

@@ -1,0 +1,144 @@
+"""Training the toy classifiers on rendered toy-world images (CPU-friendly, reproducible)."""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .._checks import _describe, positive_int
+from .world import CLASSES, IMAGE_SIZE, Dataset, render_dataset
+
+__all__ = ["ARCHS", "TRAIN_SEEDS", "HELDOUT_SEEDS", "MEAN", "STD", "augment", "train", "save_classifier",
+           "build_net"]
+
+#: shipped toy classifiers: one ResNet, one DenseNet (the paper's Table 1 model), one ShuffleNet
+ARCHS: tuple[str, ...] = ("resnet18", "densenet121", "shufflenet_v2_x1_0")
+TRAIN_SEEDS = range(0, 60)  # instance seeds used for training
+HELDOUT_SEEDS = range(100_000, 100_020)  # never trained on
+MEAN, STD = (0.5, 0.5, 0.5), (0.25, 0.25, 0.25)
+EPOCHS = {"resnet18": 10, "densenet121": 6, "shufflenet_v2_x1_0": 16}  # each <= 10 min on 2 CPU cores
+
+
+def build_net(arch: str) -> torch.nn.Module:
+    """A torchvision architecture with ``len(CLASSES)`` outputs and random weights."""
+    import torchvision
+
+    if arch not in ARCHS:
+        raise ValueError(f"unknown toy architecture {arch!r}; expected one of {list(ARCHS)}")
+    return getattr(torchvision.models, arch)(weights=None, num_classes=len(CLASSES))
+
+
+def augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Geometric and photometric augmentation of a batch.
+
+    Random scale (0.8-1.15), shift (+-10 %), horizontal flip; exposure gain 0.45-1.5,
+    per-channel gain 0.85-1.15, gamma 0.7-1.4: wide exposure variation so brightness alone
+    is no class cue.
+
+    Args:
+        x: (B, 3, H, W) float32 in [0, 1].
+    Returns:
+        (B, 3, H, W) float32 in [0, 1].
+    """
+    B = x.shape[0]
+    r = lambda *s: torch.rand(*s, generator=g)  # noqa: E731
+    s = 0.8 + 0.35 * r(B)
+    flip = torch.where(r(B) < 0.5, -1.0, 1.0)
+    theta = torch.zeros(B, 2, 3)
+    theta[:, 0, 0] = flip / s
+    theta[:, 1, 1] = 1 / s
+    theta[:, :, 2] = (r(B, 2) - 0.5) * 0.2
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    gain = (0.45 + 1.05 * r(B, 1, 1, 1)) * (0.85 + 0.3 * r(B, 3, 1, 1))
+    gamma = 0.7 + 0.7 * r(B, 1, 1, 1)
+    return (x.clamp(1e-4, 1) ** gamma * gain).clamp(0, 1)
+
+
+def train(arch: str, seeds=TRAIN_SEEDS, views_per_instance: int = 12, epochs: int = 12, batch_size: int = 64,
+          lr: float = 2e-3, seed: int = 0, data: Dataset | None = None, progress: bool = True,
+          max_seconds: float | None = None):
+    """Train a toy classifier from scratch on easy-view renders.
+
+    Args:
+        arch: one of :data:`ARCHS`.
+        seeds: training instance seeds.
+        views_per_instance: easy views rendered per instance.
+        epochs: passes over the rendered set (AdamW, one-cycle schedule, label smoothing 0.1).
+        data: a pre-rendered :class:`Dataset` (skips rendering).
+        seed: seeds rendering, initialisation, batching and augmentation.
+        max_seconds: stop early after this much training time (for tests and smoke runs).
+    Returns:
+        ``(classifier, history)``: an :class:`aswb.models.Classifier` (eval mode) and a
+        list of per-epoch dicts (epoch, loss, train_acc, seconds).
+    """
+    from tqdm.auto import tqdm
+
+    from ..models import Classifier
+
+    build_net(arch)  # validates arch before any rendering
+    epochs = positive_int(epochs, "epochs")
+    batch_size = positive_int(batch_size, "batch_size")
+    if data is None:
+        data = render_dataset(seeds, views_per_instance, "easy", seed=seed, progress=progress)
+    if not isinstance(data, Dataset):
+        raise TypeError(f"train: data must be an aswb.toyworld.Dataset, got {_describe(data)}")
+    torch.manual_seed(seed)
+    net = build_net(arch)
+    g = torch.Generator().manual_seed(seed)
+    mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
+    steps = epochs * math.ceil(len(data) / batch_size)
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=5e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)
+    history, t0 = [], time.perf_counter()
+    bar = tqdm(total=steps, disable=not progress, desc=f"train {arch}")
+    net.train()
+    for ep in range(epochs):
+        perm = torch.randperm(len(data), generator=g)
+        tot, correct, n = 0.0, 0, 0
+        for i in range(0, len(data), batch_size):
+            idx = perm[i:i + batch_size]
+            x = augment(data.float_images(idx), g)
+            y = data.labels[idx]
+            logits = net((x - mean) / std)
+            loss = F.cross_entropy(logits, y, label_smoothing=0.1)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            tot += loss.item() * len(idx)
+            correct += int((logits.argmax(1) == y).sum())
+            n += len(idx)
+            bar.update(1)
+            bar.set_postfix(loss=f"{tot / n:.3f}", acc=f"{correct / n:.3f}")
+        history.append({"epoch": ep + 1, "loss": tot / n, "train_acc": correct / n,
+                        "seconds": time.perf_counter() - t0})
+        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+            break
+    bar.close()
+    net.eval()
+    clf = Classifier(net, input_size=IMAGE_SIZE, mean=MEAN, std=STD, categories=list(CLASSES), name=f"toy-{arch}")
+    return clf, history
+
+
+def save_classifier(clf, path, meta: dict | None = None) -> Path:
+    """Save a toy classifier's weights as a compact float16 state dict (+ ``.json`` metadata).
+
+    The file holds ``{"arch", "state_dict", "meta"}``; load it with
+    :func:`aswb.toyworld.classifier`. Written atomically.
+    """
+    import os
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arch = clf.name.removeprefix("toy-")
+    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in clf.net.state_dict().items()}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save({"arch": arch, "state_dict": sd, "meta": meta or {}}, tmp)
+    os.replace(tmp, path)
+    path.with_suffix(".json").write_text(json.dumps({"arch": arch, **(meta or {})}, indent=2) + "\n")
+    return path
