@@ -9,7 +9,7 @@ from .lights import Lights, sample_lights
 from .mesh import Mesh, MeshError, concat
 from .raster import BACKENDS, Fragments, kaolin_available, rasterize
 from .scene import Scene
-from .shade import composite, interpolate, sample_texture, shade, surface_colors
+from .shade import composite, expose, interpolate, sample_texture, shade, surface_colors
 from . import primitives
 
 __all__ = [
@@ -17,7 +17,7 @@ __all__ = [
     "Cameras", "orbit", "sample_views", "view_eye",
     "Lights", "sample_lights",
     "Fragments", "rasterize", "BACKENDS", "kaolin_available",
-    "interpolate", "sample_texture", "surface_colors", "shade", "composite",
+    "interpolate", "sample_texture", "surface_colors", "shade", "composite", "expose",
     "Scene", "primitives",
 ]
 

@@ -16,7 +16,7 @@ from .lights import Lights
 from .mesh import Mesh
 from .raster import Fragments
 
-__all__ = ["interpolate", "sample_texture", "shade", "composite", "surface_colors", "face_normals_at"]
+__all__ = ["interpolate", "sample_texture", "shade", "composite", "surface_colors", "face_normals_at", "expose"]
 
 
 def interpolate(attr: torch.Tensor, frags: Fragments, faces: torch.Tensor) -> torch.Tensor:
@@ -207,3 +207,20 @@ def shade(mesh: Mesh, frags: Fragments, cameras: Cameras, lights: Lights | None 
         pool = lambda x: F.avg_pool2d(x.permute(0, 3, 1, 2), s).permute(0, 2, 3, 1)  # noqa: E731
         rgb, alpha = pool(rgb), pool(alpha)
     return composite(rgb, alpha, background)
+
+
+def expose(images: torch.Tensor, noise: torch.Tensor | None, target: float = 0.45) -> torch.Tensor:
+    """A camera's response: add sensor ``noise``, then auto-expose dim frames (gain up to 8x so
+    the mean brightness reaches ``target``; bright frames are left alone). Differentiable.
+
+    Args:
+        images: (B, H, W, 3) float in [0, 1].
+        noise: same shape, or None / all zeros for a clean camera (then ``images`` is returned).
+    Returns:
+        (B, H, W, 3) float in [0, 1].
+    """
+    if noise is None or not bool(noise.any()):
+        return images
+    x = images + noise.to(images)
+    gain = (target / x.clamp(0, 1).mean((1, 2, 3), keepdim=True).clamp_min(1e-3)).clamp(1, 8)
+    return (x * gain).clamp(0, 1)

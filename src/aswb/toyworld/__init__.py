@@ -13,12 +13,12 @@ from pathlib import Path
 import torch
 
 from .train import ARCHS, HELDOUT_SEEDS, MEAN, STD, TRAIN_SEEDS, augment, build_net, save_classifier, train
-from .world import (CLASSES, CONDITIONS, IMAGE_SIZE, IMAGENET_LABELS, Dataset, expose, mesh, random_backgrounds,
-                    render_dataset, render_views, sample_condition, sensor_noise)
+from .world import (CLASSES, CONDITIONS, IMAGE_SIZE, IMAGENET_LABELS, Dataset, bank, expose, mesh, random_backgrounds,
+                    render_dataset, render_views, sample_condition, sampler, sensor_noise)
 
 __all__ = ["CLASSES", "IMAGENET_LABELS", "CONDITIONS", "ARCHS", "IMAGE_SIZE", "TRAIN_SEEDS", "HELDOUT_SEEDS",
            "mesh", "render_views", "render_dataset", "sample_condition", "random_backgrounds", "sensor_noise",
-           "expose", "Dataset",
+           "expose", "Dataset", "bank", "sampler",
            "classifier", "train", "save_classifier", "data_dir", "checkpoint_path"]
 
 

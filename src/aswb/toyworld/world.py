@@ -6,12 +6,13 @@ from dataclasses import dataclass
 import torch
 
 from .._checks import _describe, positive_int
-from ..render import Lights, Mesh, Scene, sample_lights, sample_views
+from ..render import Lights, Mesh, Scene, expose, sample_lights, sample_views
 from ..render.camera import Cameras
 from .meshes import BUILDERS
 
 __all__ = ["CLASSES", "IMAGENET_LABELS", "CONDITIONS", "IMAGE_SIZE", "mesh", "sample_condition",
-           "random_backgrounds", "sensor_noise", "expose", "render_views", "render_dataset", "Dataset"]
+           "random_backgrounds", "sensor_noise", "expose", "render_views", "render_dataset", "Dataset", "bank",
+           "sampler"]
 
 CLASSES: tuple[str, ...] = tuple(BUILDERS)
 #: toy class -> ImageNet-1k index (checked against torchvision's category names in tests)
@@ -148,20 +149,55 @@ def sensor_noise(n: int, size: int, condition: str, generator: torch.Generator |
     return sigma * torch.randn(n, size, size, 3, generator=generator)
 
 
-def expose(images: torch.Tensor, noise: torch.Tensor, target: float = 0.45) -> torch.Tensor:
-    """A camera's response: add sensor ``noise``, then auto-expose dim frames (gain up to 8x so
-    the mean brightness reaches ``target``; bright frames are left alone). Differentiable.
+def _draw_bank(mesh: Mesh, n: int, condition: str, generator, size: int, supersample: int):
+    from ..evaluate import Bank
 
-    Args:
-        images: (B, H, W, 3) float in [0, 1]; noise: same shape (zeros for a clean camera).
+    cams, lights = sample_condition(n, condition, generator, device=mesh.device)
+    bg = random_backgrounds(n, size, generator, condition).to(mesh.device)
+    noise = sensor_noise(n, size, condition, generator).to(mesh.device)
+    return Bank(Scene(mesh, cams, lights, image_size=size, background=bg, supersample=supersample),
+                noise if bool(noise.any()) else None, condition)
+
+
+def bank(mesh: Mesh, n: int, condition: str = "easy", seed: int = 0, size: int = IMAGE_SIZE, supersample: int = 2):
+    """A fixed evaluation bank: ``n`` views, lights, backgrounds and camera noise of a condition.
+
     Returns:
-        (B, H, W, 3) float in [0, 1].
+        :class:`aswb.evaluate.Bank` whose ``render(texture=...)`` gives (n, size, size, 3).
     """
-    if not bool(noise.any()):
-        return images
-    x = images + noise.to(images)
-    gain = (target / x.clamp(0, 1).mean((1, 2, 3), keepdim=True).clamp_min(1e-3)).clamp(1, 8)
-    return (x * gain).clamp(0, 1)
+    if not isinstance(mesh, Mesh):
+        raise TypeError(f"bank: expected a Mesh, got {_describe(mesh)}")
+    return _draw_bank(mesh, positive_int(n, "n"), condition, torch.Generator().manual_seed(_check_seed(seed)),
+                      size, supersample)
+
+
+def sampler(mesh: Mesh, n: int, conditions=("easy", "hard"), seed: int = 0, size: int = IMAGE_SIZE,
+            supersample: int = 2):
+    """A :class:`aswb.signals.ViewSampler` drawing ``n`` fresh views each step, split evenly
+    between ``conditions`` (EoT over easy and hard views and lights)."""
+    from ..evaluate import Bank
+    from ..render import Cameras, Lights
+    from ..signals import ViewSampler
+
+    conds = [conditions] if isinstance(conditions, str) else list(conditions)
+    for c in conds:
+        _condition(c)
+    n = positive_int(n, "n")
+    if n < len(conds):
+        raise ValueError(f"sampler: n={n} views cannot be split between {len(conds)} conditions")
+
+    def make(m, k, g):
+        parts = [_draw_bank(m, k // len(conds) + (i < k % len(conds)), c, g, size, supersample) for i, c in enumerate(conds)]
+        cams = Cameras(torch.cat([p.scene.cameras.eye for p in parts]), torch.cat([p.scene.cameras.R for p in parts]),
+                       torch.cat([p.scene.cameras.fov for p in parts]), parts[0].scene.cameras.znear)
+        lights = Lights(*(torch.cat([getattr(p.scene.lights, f) for p in parts]) for f in ("ambient", "direction",
+                                                                                          "intensity", "color")))
+        bg = torch.cat([torch.as_tensor(p.scene.background) for p in parts])
+        noise = torch.cat([p.noise if p.noise is not None else torch.zeros(len(p), size, size, 3, device=m.device)
+                           for p in parts])
+        return Bank(Scene(m, cams, lights, size, background=bg, supersample=supersample), noise, "+".join(conds))
+
+    return ViewSampler(mesh, n, make, seed)
 
 
 def render_views(mesh: Mesh, n: int, condition: str = "easy", generator: torch.Generator | None = None,

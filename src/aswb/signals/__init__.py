@@ -1,0 +1,25 @@
+"""Assistive signals: one optimisation loop, many parameterisations.
+
+- 2D: :func:`assist_image` / :func:`attack_image` (full, masked, ε sweeps), :func:`universal_assist`,
+  :func:`eot_patch` with :func:`apply_patch`
+- 3D: :func:`assist_texture` (UV or vertex, full / masked / patch, fixed bank or fresh views)
+- :func:`controls`: same-area trivial colourings every signal is compared with
+- building blocks: :class:`Constraint`, :func:`run` / :class:`LoopSettings`, loss terms,
+  regions (:func:`face_patch`, :func:`part_faces`, :func:`faces_to_mask`)
+- results: :class:`SignalResult` with ``.save(dir)``; :func:`load`
+"""
+from .constraints import NORMS, Constraint
+from .loop import LoopSettings, run
+from .losses import nps, true_class_loss, tv_image, tv_texture, tv_vertex
+from .regions import KINDS, face_patch, faces_to_mask, mesh_edges, most_visible_face, part_faces, vertex_texture_colors
+from .result import SignalResult, load
+from .texture import ViewSampler, assist_texture, texture_original
+from .image import assist_image, attack_image, sweep_table, universal_assist
+from .patch import PatchTransforms, apply_patch, eot_patch, patch_to_texture
+from .controls import CONTROLS, controls
+
+__all__ = ["Constraint", "NORMS", "LoopSettings", "run", "true_class_loss", "tv_image", "tv_texture",
+           "tv_vertex", "nps", "KINDS", "face_patch", "faces_to_mask", "part_faces", "mesh_edges", "most_visible_face",
+           "vertex_texture_colors", "SignalResult", "load", "ViewSampler", "assist_texture", "texture_original",
+           "assist_image", "attack_image", "universal_assist", "sweep_table", "PatchTransforms", "apply_patch",
+           "eot_patch", "patch_to_texture", "controls", "CONTROLS"]

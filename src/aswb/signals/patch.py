@@ -1,0 +1,158 @@
+"""2D assistive patches trained with Expectation over Transformation (Brown et al., 2017)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from .._checks import _describe, check_image, positive_int
+from ..render import Mesh
+from .constraints import Constraint
+from .losses import true_class_loss, tv_image
+from .loop import LoopSettings, run
+from .result import SignalResult
+from .texture import check_classifiers, check_label
+
+__all__ = ["PatchTransforms", "apply_patch", "eot_patch", "patch_to_texture", "patch_size"]
+
+
+@dataclass(frozen=True)
+class PatchTransforms:
+    """Random placement and appearance of a patch (each a (lo, hi) range sampled uniformly).
+
+    Fields:
+        scale: patch side relative to its nominal side.
+        rotation: degrees.
+        brightness: multiplicative factor (torchvision ``adjust_brightness``).
+        margin: keep the patch centre this fraction of the image away from the border.
+    """
+
+    scale: tuple = (0.8, 1.2)
+    rotation: tuple = (-20.0, 20.0)
+    brightness: tuple = (0.7, 1.3)
+    margin: float = 0.15
+
+    def sample(self, n: int, generator=None) -> dict:
+        r = lambda lo_hi: lo_hi[0] + (lo_hi[1] - lo_hi[0]) * torch.rand(n, generator=generator)  # noqa: E731
+        c = self.margin + (1 - 2 * self.margin) * torch.rand(n, 2, generator=generator)
+        return {"center": c, "scale": r(self.scale), "rotation": r(self.rotation), "brightness": r(self.brightness)}
+
+
+def patch_size(area: float, image_size: int) -> int:
+    """Side in pixels of a square patch covering ``area`` (fraction in (0, 1]) of a square image."""
+    if isinstance(area, bool) or not isinstance(area, (int, float)) or not 0 < area <= 1:
+        raise ValueError(f"area: expected an image fraction in (0, 1], got {area!r}")
+    return max(1, round(math.sqrt(area) * image_size))
+
+
+def apply_patch(images: torch.Tensor, patch: torch.Tensor, center, scale=1.0, rotation=0.0, brightness=1.0):
+    """Paste a patch into images with a differentiable affine warp.
+
+    Args:
+        images: (B, 3, H, W) float in [0, 1].
+        patch: (3, h, w) float in [0, 1]; its nominal size on the image is h x w pixels.
+        center: (B, 2) patch centres as (x, y) fractions of the width/height (0 = left/top).
+        scale, rotation (degrees), brightness: scalars or (B,) tensors.
+    Returns:
+        (B, 3, H, W) images with the patch, differentiable w.r.t. ``patch`` (and ``images``).
+    """
+    from torchvision.transforms.v2 import functional as TF
+
+    B, _, H, W = images.shape
+    if patch.dim() != 3 or patch.shape[0] != 3:
+        raise ValueError(f"patch: expected shape (3, h, w), got {tuple(patch.shape)}")
+    dev = images.device
+    t = lambda v: torch.as_tensor(v, dtype=torch.float32, device=dev).reshape(-1).expand(B)  # noqa: E731
+    s, rot, br = t(scale), torch.deg2rad(t(rotation)), t(brightness)
+    c = torch.as_tensor(center, dtype=torch.float32, device=dev).reshape(B, 2)
+    h, w = patch.shape[1:]
+    # affine_grid maps output coords (image, [-1, 1]) to input coords (patch, [-1, 1]):
+    # p = R^-1 (q - c) / (size / image size)
+    sx, sy = w * s / W, h * s / H  # patch half-extent in normalised image units
+    cos, sin = torch.cos(rot), torch.sin(rot)
+    cx, cy = c[:, 0] * 2 - 1, c[:, 1] * 2 - 1
+    theta = torch.zeros(B, 2, 3, device=dev)
+    theta[:, 0, 0], theta[:, 0, 1] = cos / sx, sin / sx * (H / W)
+    theta[:, 1, 0], theta[:, 1, 1] = -sin / sy * (W / H), cos / sy
+    theta[:, 0, 2] = -(theta[:, 0, 0] * cx + theta[:, 0, 1] * cy)
+    theta[:, 1, 2] = -(theta[:, 1, 0] * cx + theta[:, 1, 1] * cy)
+    grid = F.affine_grid(theta, [B, 4, H, W], align_corners=False)
+    src = torch.cat([patch, torch.ones_like(patch[:1])], 0)[None].expand(B, -1, -1, -1)  # RGB + coverage
+    warped = F.grid_sample(src, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    rgb, alpha = warped[:, :3], warped[:, 3:]
+    rgb = TF.adjust_brightness(rgb, 1.0) * br.view(B, 1, 1, 1)  # brightness factor per image
+    return (images * (1 - alpha) + rgb.clamp(0, 1) * alpha).clamp(0, 1)
+
+
+def eot_patch(classifiers, images: torch.Tensor, label: int, area: float = 0.05, steps: int = 200,
+              alpha: float = 1 / 255 * 4, batch_size: int = 16, transforms: PatchTransforms = PatchTransforms(),
+              tv: float = 0.0, init: torch.Tensor | None = None, attack: bool = False, progress: bool = False,
+              seed: int = 0) -> SignalResult:
+    """An assistive patch for one class, trained under random location, scale, rotation and brightness.
+
+    Args:
+        classifiers: a Classifier or a list.
+        images: (N, 3, H, W) float in [0, 1] images of the class (square).
+        label: the class index.
+        area: patch area as a fraction of the image.
+        steps, alpha: signed-gradient steps on the patch pixels (kept in [0, 1]).
+        batch_size: images (with fresh transforms) per step.
+        transforms: the EoT distribution.
+        init: (3, h, w) starting patch (default mid-grey).
+    Returns:
+        :class:`SignalResult` (kind ``"patch"``) with ``signal`` (3, h, w) in [0, 1].
+    """
+    clfs = check_classifiers(classifiers)
+    images = check_image(images, "images", channels_last=False).detach()
+    label = check_label(label, clfs[0].num_classes)
+    N, _, H, W = images.shape
+    side = patch_size(area, min(H, W))
+    steps, batch_size = positive_int(steps, "steps"), positive_int(batch_size, "batch_size")
+    x0 = torch.full((3, side, side), 0.5, device=images.device)
+    if init is not None and (not isinstance(init, torch.Tensor) or init.shape != x0.shape):
+        raise ValueError(f"init: expected shape {tuple(x0.shape)}, got {_describe(init)}")
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.full((batch_size,), label, dtype=torch.int64, device=images.device)
+
+    def objective(p, step):
+        idx = torch.randint(0, N, (batch_size,), generator=g).to(images.device)
+        tr = transforms.sample(batch_size, g)
+        x = apply_patch(images[idx], p, **tr)
+        loss, p_true = true_class_loss(clfs, x, labels)
+        if tv:
+            loss = loss + tv * tv_image(p)
+        return loss, p_true, {}
+
+    con = Constraint(x0=x0, eps=None)
+    p, hist = run(con, objective, LoopSettings(steps=steps, alpha=alpha, sign=-1 if attack else 1, progress=progress,
+                                               seed=seed), start=init)
+    return SignalResult(kind="patch", signal=p, original=x0, mask=None, history=hist,
+                        settings={"label": label, "area": area, "side": side, "steps": steps, "alpha": alpha,
+                                  "batch_size": batch_size, "transforms": transforms.__dict__, "tv": tv,
+                                  "attack": attack, "seed": seed, "classifiers": [c.name for c in clfs]},
+                        metrics={"p_true_first": float(hist.p_true.iloc[0]), "p_true_last": float(hist.p_true.iloc[-1])})
+
+
+def patch_to_texture(mesh: Mesh, patch: torch.Tensor, mask: torch.Tensor, texture: torch.Tensor | None = None):
+    """Paste a 2D patch onto a UV texture: resized into the bounding box of ``mask``'s texels,
+    kept only inside the mask (the paper's "2D patch" applied to a mesh).
+
+    Args:
+        mesh: textured mesh (single atlas).
+        patch: (3, h, w) in [0, 1].
+        mask: (Ht, Wt) bool texels of the 3D patch region.
+        texture: the texture to paste on (default the mesh's).
+    Returns:
+        (Ht, Wt, 3) texture.
+    """
+    tex = (mesh.textures[0] if texture is None else texture).detach().clone()
+    if mask.shape != tex.shape[:2] or mask.dtype != torch.bool or not bool(mask.any()):
+        raise ValueError(f"mask: expected a non-empty bool mask of shape {tuple(tex.shape[:2])}, got {_describe(mask)}")
+    ys, xs = mask.nonzero(as_tuple=True)
+    y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    img = F.interpolate(patch[None], size=(y1 - y0, x1 - x0), mode="bilinear", align_corners=False, antialias=True)
+    region = tex[y0:y1, x0:x1]
+    tex[y0:y1, x0:x1] = torch.where(mask[y0:y1, x0:x1, None], img[0].permute(1, 2, 0).clamp(0, 1), region)
+    return tex

@@ -1,0 +1,143 @@
+"""Frozen results of every signal, with atomic save and exact load."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+__all__ = ["SignalResult", "load", "versions"]
+
+
+def versions() -> dict:
+    import numpy
+    import torchvision
+
+    from .. import __version__
+
+    return {"aswb": __version__, "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "numpy": numpy.__version__, "python": platform.python_version()}
+
+
+@dataclass(frozen=True, eq=False)
+class SignalResult:
+    """An optimised signal.
+
+    Fields:
+        kind: ``"image"``, ``"universal"``, ``"patch"``, ``"uv"`` or ``"vertex"``.
+        signal: the optimised tensor, same shape as what it replaces: δ (B, 3, H, W) for
+            images, (3, H, W) for a universal δ, (3, h, w) for a patch, (Ht, Wt, 3) for a UV
+            texture, (V, 3) for vertex colours; float32 (textures/patches in [0, 1]).
+        original: the tensor it replaces (zeros for perturbations), same shape.
+        mask: bool mask of where the signal may differ from the original, or None.
+        history: DataFrame, one row per step (step, loss, p_true, ...).
+        settings: JSON-serialisable dict of every setting (eps, alpha, steps, seed, label, classifiers...).
+        metrics: JSON-serialisable dict of summary numbers (p_true before/after, ...).
+        extra: further tensors (e.g. ``before``/``after`` probabilities, per-eps results).
+    """
+
+    kind: str
+    signal: torch.Tensor
+    original: torch.Tensor
+    mask: torch.Tensor | None
+    history: pd.DataFrame
+    settings: dict
+    metrics: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        m = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in self.metrics.items()
+                      if not isinstance(v, (list, dict)))
+        mask = "" if self.mask is None else f", mask={int(self.mask.sum())}/{self.mask.numel()}"
+        return f"SignalResult({self.kind}, signal={tuple(self.signal.shape)}{mask}, steps={len(self.history) - 1}, {m})"
+
+    @property
+    def delta(self) -> torch.Tensor:
+        """signal - original (the change made)."""
+        return self.signal - self.original
+
+    def to_frame(self) -> pd.DataFrame:
+        """The optimisation history (one row per step)."""
+        return self.history.copy()
+
+    def save(self, path, mesh=None) -> Path:
+        """Write the result to folder ``path`` atomically (a temporary folder, then renamed).
+
+        Files: ``signal.pt`` (exact tensors), ``history.csv``, ``result.json`` (kind, settings,
+        metrics, package versions), a PNG of the signal (texture, patch or δ), and with
+        ``mesh`` for texture results the textured mesh as ``mesh.obj`` (+MTL/PNG) and ``mesh.glb``.
+        """
+        from PIL import Image
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            tensors = {"signal": self.signal.detach().cpu(), "original": self.original.detach().cpu(),
+                       "mask": None if self.mask is None else self.mask.cpu(),
+                       "extra": {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in self.extra.items()}}
+            torch.save(tensors, tmp / "signal.pt")
+            self.history.to_csv(tmp / "history.csv", index=False)
+            meta = {"kind": self.kind, "settings": self.settings, "metrics": self.metrics, "versions": versions()}
+            (tmp / "result.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+            img = self._preview()
+            if img is not None:
+                Image.fromarray((img.clamp(0, 1) * 255).round().byte().numpy()).save(tmp / "signal.png")
+            if mesh is not None and self.kind in ("uv", "vertex"):
+                from ..render import save_mesh
+
+                textured = self.apply_to(mesh)
+                save_mesh(textured, tmp / "mesh.obj")
+                save_mesh(textured, tmp / "mesh.glb")
+            old = None
+            if path.exists():
+                old = path.with_name(f".{path.name}.old")
+                if old.exists():
+                    shutil.rmtree(old)
+                os.replace(path, old)
+            os.replace(tmp, path)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+    def _preview(self) -> torch.Tensor | None:
+        s = self.signal.detach().cpu()
+        if self.kind == "uv":
+            return s
+        if self.kind == "patch":
+            return s.permute(1, 2, 0)
+        if self.kind in ("image", "universal"):
+            d = self.delta.detach().cpu()
+            d = d[0] if d.dim() == 4 else d
+            m = d.abs().max().clamp_min(1e-12)
+            return (0.5 + 0.5 * d / m).permute(1, 2, 0)  # δ scaled to [0, 1], grey = 0
+        return None
+
+    def apply_to(self, mesh):
+        """The mesh with this texture (``"uv"``) or these vertex colours (``"vertex"``)."""
+        if self.kind == "uv":
+            return mesh.with_texture(self.signal.to(mesh.device))
+        if self.kind == "vertex":
+            return mesh.with_vertex_colors(self.signal.to(mesh.device))
+        raise ValueError(f"apply_to: a {self.kind!r} result is not a mesh colouring")
+
+
+def load(path) -> SignalResult:
+    """Load a result written by :meth:`SignalResult.save` (tensors bit-exact)."""
+    path = Path(path)
+    if not (path / "result.json").is_file() or not (path / "signal.pt").is_file():
+        raise FileNotFoundError(f"no saved signal in {path} (expected result.json and signal.pt)")
+    meta = json.loads((path / "result.json").read_text())
+    t = torch.load(path / "signal.pt", weights_only=True)
+    hist = pd.read_csv(path / "history.csv")
+    return SignalResult(kind=meta["kind"], signal=t["signal"], original=t["original"], mask=t["mask"], history=hist,
+                        settings=meta["settings"], metrics=meta["metrics"], extra=t.get("extra", {}))

@@ -1,0 +1,190 @@
+"""Assistive textures and 3D patches on meshes (Algorithm 1): UV textures or vertex colours,
+full or masked, optimised through differentiable rendering over many views and lights."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Callable, Sequence
+
+import torch
+
+from .._checks import _describe, positive_int
+from ..render import Mesh, Scene
+from .constraints import Constraint, check_eps, check_mask
+from .losses import nps, true_class_loss, tv_texture, tv_vertex
+from .loop import LoopSettings, run
+from .regions import KINDS, mesh_edges, vertex_texture_colors
+from .result import SignalResult
+
+__all__ = ["ViewSampler", "assist_texture", "texture_original", "check_classifiers", "check_label"]
+
+
+class ViewSampler:
+    """A fresh batch of views each step: expectation over transformation in 3D.
+
+    Args:
+        mesh: the mesh.
+        n: views per step.
+        make: ``make(mesh, n, generator) -> aswb.evaluate.Bank`` draws one batch (cameras,
+            lights, backgrounds, camera noise), e.g. :func:`aswb.toyworld.bank`'s sampler form
+            via :func:`aswb.toyworld.sampler`, or :meth:`from_ranges`.
+        seed: seeds the generator (same seed, same sequence of batches).
+
+    Calling ``sampler(step)`` returns a :class:`~aswb.evaluate.Bank`.
+    """
+
+    def __init__(self, mesh: Mesh, n: int, make: Callable, seed: int = 0):
+        if not isinstance(mesh, Mesh):
+            raise TypeError(f"ViewSampler: expected a Mesh, got {_describe(mesh)}")
+        if not callable(make):
+            raise TypeError(f"ViewSampler: make must be callable (mesh, n, generator) -> Bank, got {_describe(make)}")
+        self.mesh, self.n, self.make, self.seed = mesh, positive_int(n, "n"), make, seed
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __call__(self, step: int):
+        from ..evaluate import Bank
+
+        bank = self.make(self.mesh, self.n, self.generator)
+        if not isinstance(bank, Bank):
+            raise TypeError(f"ViewSampler: make(...) must return an aswb.evaluate.Bank, got {_describe(bank)}")
+        return bank
+
+    def reset(self) -> None:
+        """Restart the sequence of batches."""
+        self.generator = torch.Generator().manual_seed(self.seed)
+
+    @staticmethod
+    def from_ranges(mesh: Mesh, n: int, image_size: int = 224, dist=(2.2, 3.0), elev=(-10.0, 40.0),
+                    azim=(0.0, 360.0), fov: float = 40.0, ambient=(0.3, 0.6), intensity=(0.3, 0.9),
+                    light_elev=(10.0, 80.0), background=(1.0, 1.0, 1.0), supersample: int = 1,
+                    seed: int = 0) -> "ViewSampler":
+        """A sampler drawing views and lights uniformly from ranges, on a fixed background colour."""
+        from ..evaluate import Bank
+        from ..render import sample_lights, sample_views
+
+        def make(m, k, g):
+            cams = sample_views(k, dist=dist, elev=elev, azim=azim, fov=fov, generator=g, device=m.device)
+            lights = sample_lights(k, ambient=ambient, intensity=intensity, elev=light_elev, generator=g, device=m.device)
+            return Bank(Scene(m, cams, lights, image_size, background=background, supersample=supersample))
+
+        return ViewSampler(mesh, n, make, seed)
+
+
+def check_classifiers(classifiers) -> list:
+    from ..models import Classifier
+
+    clfs = [classifiers] if isinstance(classifiers, Classifier) else list(classifiers) if isinstance(
+        classifiers, (list, tuple)) else None
+    if not clfs or not all(isinstance(c, Classifier) for c in clfs):
+        raise TypeError(f"classifiers: expected an aswb.models.Classifier or a non-empty list of them, "
+                        f"got {_describe(classifiers)}")
+    n = clfs[0].num_classes
+    if any(c.num_classes != n for c in clfs):
+        raise ValueError(f"classifiers disagree on the number of classes: {[c.num_classes for c in clfs]}")
+    return clfs
+
+
+def check_label(label, num_classes: int) -> int:
+    if isinstance(label, bool) or not isinstance(label, int):
+        if isinstance(label, torch.Tensor) and label.numel() == 1 and not label.is_floating_point():
+            label = int(label)
+        else:
+            raise TypeError(f"label: expected an int class index, got {_describe(label)}")
+    if not 0 <= label < num_classes:
+        raise ValueError(f"label: expected a class index in [0, {num_classes}), got {label}")
+    return label
+
+
+def texture_original(mesh: Mesh, kind: str) -> torch.Tensor:
+    """The colours an assistive texture replaces: the mesh's single UV texture (Ht, Wt, 3), or
+    its vertex colours (V, 3) (baked from the texture when it has none)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind: expected one of {KINDS}, got {kind!r}")
+    if kind == "vertex":
+        return vertex_texture_colors(mesh)
+    if mesh.textures is None:
+        raise ValueError("kind='uv' needs a textured mesh with UVs (try kind='vertex')")
+    if len(mesh.textures) != 1:
+        raise ValueError(f"kind='uv' needs a single texture atlas, the mesh has {len(mesh.textures)} materials; "
+                         "pack them with aswb.render.atlas.pack_atlas(mesh)")
+    return mesh.textures[0]
+
+
+def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", mask=None, eps: float | None = None,
+                   norm: str = "linf", alpha: float = 4 / 255, steps: int = 50, step_rule: str = "sign",
+                   tv: float = 0.0, printability: float = 0.0, init: torch.Tensor | None = None,
+                   attack: bool = False, keep_best: bool = False, progress: bool = False, seed: int = 0) -> SignalResult:
+    """Optimise a mesh's texture or vertex colours so classifiers see ``label`` (Algorithm 1).
+
+    Args:
+        scene_or_sampler: a :class:`~aswb.render.Scene` or :class:`~aswb.evaluate.Bank` (a fixed
+            bank of views whose fragments are cached) or a :class:`ViewSampler` (fresh views,
+            lights, backgrounds each step).
+        classifiers: a Classifier or a list (their cross-entropies are averaged).
+        label: true class index in the classifiers' label space.
+        kind: ``"uv"`` (the (Ht, Wt, 3) texture) or ``"vertex"`` ((V, 3) colours).
+        mask: (Ht, Wt) bool texels / (V,) bool vertices that may change (a patch, a part), or None.
+        eps: L-inf/L2 budget around the original colours, or None (unbounded: robust patterns).
+        alpha, steps, step_rule: the step (see :class:`~aswb.signals.loop.LoopSettings`).
+        tv: weight of (seam-aware) total variation; printability: weight of the non-printability score.
+        init: start colours (same shape as the original), e.g. a 2D patch pasted on the texture.
+        attack: maximise the loss instead (an adversarial texture).
+        keep_best: return the iterate with the lowest loss seen.
+        seed: seeds the random parts (sampler batches are the sampler's own).
+    Returns:
+        :class:`SignalResult` with ``signal`` of the original's shape, in [0, 1].
+    """
+    from ..evaluate import Bank
+
+    fixed = scene_or_sampler
+    if isinstance(fixed, Scene):
+        fixed = Bank(fixed)
+    if isinstance(fixed, Bank):
+        mesh, next_bank = fixed.scene.mesh, (lambda step: fixed)
+    elif isinstance(fixed, ViewSampler):
+        mesh, next_bank = fixed.mesh, fixed
+    else:
+        raise TypeError(f"assist_texture: expected a Scene, a Bank or a ViewSampler, got {_describe(scene_or_sampler)}")
+    clfs = check_classifiers(classifiers)
+    label = check_label(label, clfs[0].num_classes)
+    eps = check_eps(eps, norm)
+    x0 = texture_original(mesh, kind).detach()
+    m = check_mask(mask, tuple(x0.shape), "mask", device=x0.device)
+    if init is not None and (not isinstance(init, torch.Tensor) or init.shape != x0.shape):
+        raise ValueError(f"init: expected a tensor of shape {tuple(x0.shape)}, got {_describe(init)}")
+    con = Constraint(x0=x0, eps=eps, norm=norm, mask=m)
+    used = None
+    if kind == "uv" and tv:
+        from ..render.atlas import uv_face_mask
+
+        used = uv_face_mask(mesh, torch.ones(mesh.num_faces, dtype=torch.bool, device=mesh.device), tuple(x0.shape[:2]))
+    edges = mesh_edges(mesh) if kind == "vertex" and tv else None
+    dev = x0.device
+
+    def objective(x, step):
+        bank = next_bank(step)
+        img = bank.render(texture=x) if kind == "uv" else bank.render(vertex_colors=x)
+        labels = torch.full((img.shape[0],), label, dtype=torch.int64, device=dev)
+        loss, p_true = true_class_loss(clfs, img.permute(0, 3, 1, 2), labels)
+        extra = {"ce": loss.item()}
+        if tv:
+            t = tv_texture(x, used) if kind == "uv" else tv_vertex(x, edges)
+            loss = loss + (-tv if attack else tv) * t
+            extra["tv"] = t.item()
+        if printability:
+            p = nps(x)
+            loss = loss + (-printability if attack else printability) * p
+            extra["nps"] = p.item()
+        return loss, p_true, extra
+
+    settings = LoopSettings(steps=steps, alpha=alpha, step_rule=step_rule, sign=-1 if attack else 1,
+                            keep_best=keep_best, progress=progress, seed=seed)
+    x, hist = run(con, objective, settings, start=init)
+    meta = {"kind": kind, "label": label, "eps": eps, "norm": norm, "alpha": alpha, "steps": steps,
+            "step_rule": step_rule, "tv": tv, "printability": printability, "attack": attack, "seed": seed,
+            "classifiers": [c.name for c in clfs], "masked": m is not None,
+            "sampler": "fresh" if isinstance(fixed, ViewSampler) else "fixed",
+            "views": fixed.n if isinstance(fixed, ViewSampler) else len(fixed)}
+    metrics = {"p_true_first": float(hist.p_true.iloc[0]), "p_true_last": float(hist.p_true.iloc[-1]),
+               "delta_linf": float((x - x0).abs().max())}
+    return SignalResult(kind=kind, signal=x, original=x0, mask=None if mask is None else mask.detach().clone(),
+                        history=hist, settings=meta, metrics=metrics)

@@ -1,0 +1,85 @@
+"""evaluate: tidy confidence frames, paired summaries, Table 1 / Table 2 layouts, PSNR/SSIM."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from aswb import evaluate, toyworld as tw
+
+from tinynet import tiny
+
+
+@pytest.fixture(scope="module")
+def frame():
+    jeep = tw.mesh("jeep", 1)
+    banks = [tw.bank(jeep, 5, c, seed=1, size=32) for c in ("easy", "hard")]
+    tex = jeep.textures[0]
+    return evaluate.confidence({"a": tiny(), "b": tiny(seed=1)}, banks, {"original": tex, "white": torch.ones_like(tex)},
+                               label=0)
+
+
+def test_confidence_is_tidy_and_consistent(frame):
+    assert list(frame.columns) == ["model", "condition", "variant", "view", "label", "pred", "p_true", "correct"]
+    assert len(frame) == 2 * 2 * 2 * 5
+    assert ((frame.p_true >= 0) & (frame.p_true <= 1)).all()
+    assert (frame.correct == (frame.pred == frame.label)).all()
+
+
+def test_summary_pairs_views_with_the_baseline(frame):
+    s = evaluate.summary(frame)
+    base = s[s.variant == "original"]
+    assert np.allclose(base["Δp_true"], 0) and np.allclose(base["wrong→right"], 0)
+    row = s[(s.model == "a") & (s.condition == "hard") & (s.variant == "white")].iloc[0]
+    f = frame[(frame.model == "a") & (frame.condition == "hard")]
+    d = f[f.variant == "white"].p_true.to_numpy() - f[f.variant == "original"].p_true.to_numpy()
+    assert row["Δp_true"] == pytest.approx(d.mean()) and row.ci_lo <= d.mean() <= row.ci_hi
+    with pytest.raises(ValueError, match="baseline 'none'"):
+        evaluate.summary(frame, baseline="none")
+
+
+def test_table1_marks_wrong_predictions_with_x():
+    df = pd.DataFrame({"object": ["car"] * 4, "variant": ["original", "original", "3d_patch", "3d_patch"],
+                       "view": [0, 1, 0, 1], "p_true": [0.3, 0.6, 0.8, 0.9], "correct": [False, True, True, True]})
+    t = evaluate.paper_table1(df)
+    assert t.loc["car", ("original", 0)] == "x" and t.loc["car", ("3d_patch", 1)] == "0.90"
+
+
+def test_transfer_matrix_is_source_by_target():
+    rows = []
+    for model in ("r", "d"):
+        for v in (0, 1):
+            rows.append({"model": model, "condition": "c", "view": v, "variant": "original", "source": "-", "p_true": 0.5})
+            for src, gain in (("r", 0.3), ("d", 0.1)):
+                rows.append({"model": model, "condition": "c", "view": v, "variant": f"tex_{src}", "source": src,
+                             "p_true": 0.5 + (gain if model == src else gain / 2)})
+    m = evaluate.transfer_matrix(pd.DataFrame(rows))
+    assert m.loc["r", "r"] == pytest.approx(0.3) and m.loc["r", "d"] == pytest.approx(0.15)
+    assert m.loc["d", "d"] == pytest.approx(0.1)
+
+
+def test_psnr_and_ssim():
+    x = torch.rand(2, 3, 16, 16)
+    assert torch.isinf(evaluate.psnr(x, x)).all() or (evaluate.psnr(x, x) > 100).all()
+    assert torch.allclose(evaluate.ssim(x, x), torch.ones(2), atol=1e-4)
+    y = (x + 0.1).clamp(0, 1)
+    assert (evaluate.psnr(x, y) < 30).all() and (evaluate.ssim(x, torch.rand(2, 3, 16, 16)) < 0.5).all()
+
+
+def test_confidence_errors():
+    with pytest.raises(TypeError, match="Classifier"):
+        evaluate.confidence("resnet", [], {}, 0)
+    with pytest.raises(TypeError, match="Bank"):
+        evaluate.confidence(tiny(), [], {"a": torch.zeros(1)}, 0)
+
+
+def test_summary_pairs_across_objects_without_mixing_them():
+    rows = []
+    for obj, base_p in (("car", 0.2), ("lamp", 0.6)):
+        for v in range(3):
+            rows.append({"model": "m", "object": obj, "condition": "c", "view": v, "variant": "original",
+                         "p_true": base_p, "correct": False})
+            rows.append({"model": "m", "object": obj, "condition": "c", "view": v, "variant": "signal",
+                         "p_true": base_p + (0.1 if obj == "car" else 0.3), "correct": True})
+    s = evaluate.summary(pd.DataFrame(rows), by=("condition",))
+    row = s[s.variant == "signal"].iloc[0]
+    assert row["Δp_true"] == pytest.approx(0.2) and row["wrong→right"] == 1.0 and row.n == 6
