@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -e ".[dev]"
 	touch $(STAMP)
 
+# the main job on the toy world, then every notebook executed headless into outputs/notebooks
 demo: $(STAMP)
 	$(PY) -m aswb demo
+	$(if $(wildcard notebooks/*.ipynb),$(PY) -m aswb notebooks --out outputs/notebooks)
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -11,7 +11,7 @@ from aswb.cli import main
 def test_demo_writes_a_labelled_grid(tmp_path, capsys):
     strip = tmp_path / "img" / "turntable.png"
     rc = main(["demo", "--out", str(tmp_path / "out"), "--size", "48", "--views", "4",
-               "--readme-image", str(strip)])
+               "--readme-image", str(strip), "--render-only"])
     assert rc == 0
     path = tmp_path / "out" / "demo_render.png"
     assert f"wrote {path}" in capsys.readouterr().out
@@ -28,6 +28,17 @@ def test_demo_writes_a_labelled_grid(tmp_path, capsys):
     assert not np.allclose(top[: len(bottom)], bottom[: len(top)])
     s = Image.open(strip)
     assert s.width > 4 * 48 and 48 < s.height < h
+
+
+def test_demo_runs_the_signals_pipeline(tmp_path, capsys):
+    rc = main(["demo", "--out", str(tmp_path), "--size", "32", "--views", "2", "--steps", "2", "--eval-views", "2"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "Mean true-class probability of a held-out jeep" in out and "3d_patch" in out and "patch_white" in out
+    for name in ("3d_patch", "full_texture", "2d_patch"):
+        assert (tmp_path / "signals" / name / "result.json").is_file()
+    assert (tmp_path / "signals" / "3d_patch" / "mesh.glb").is_file()
+    assert Image.open(tmp_path / "demo_signals.png").size[0] > 6 * 64
 
 
 @pytest.mark.parametrize("argv", [[], ["demo", "--size", "0"], ["demo", "--views", "x"], ["nope"]])

@@ -21,7 +21,17 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--views", type=_positive_int, default=8, help="orbit views (default: 8)")
     demo.add_argument("--readme-image", type=Path, default=None, metavar="PATH",
                       help="also save a one-row turntable strip to PATH")
+    demo.add_argument("--arch", default="resnet18", help="toy classifier the signals are optimised for")
+    demo.add_argument("--steps", type=_positive_int, default=60, help="optimisation steps per signal (default: 60)")
+    demo.add_argument("--eval-views", type=_positive_int, default=24, help="held-out views per condition")
+    demo.add_argument("--render-only", action="store_true", help="only the render grid, no signals")
     demo.set_defaults(run=_demo)
+    nb = sub.add_parser("notebooks", help="execute the notebooks headless into OUT (notebook + HTML) "
+                                          "and print their headline results")
+    nb.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
+    nb.add_argument("--out", type=Path, default=Path("outputs/notebooks"))
+    nb.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    nb.set_defaults(run=_notebooks)
     args = parser.parse_args(argv)
     return args.run(args)
 
@@ -53,7 +63,7 @@ def _demo(args: argparse.Namespace) -> int:
     azim = [360.0 * k / args.views for k in range(args.views)]
     scene = Scene(mesh, orbit(args.views, dist=2.6, elev=20.0, azim=azim, device=default_device()),
                   image_size=args.size, supersample=2)
-    scene.fragments  # rasterise once; every render below re-shades the cached fragments
+    _ = scene.fragments  # rasterise once; every render below re-shades the cached fragments
     t.append(time.perf_counter())
     lo, hi = mesh.verts.min(0).values, mesh.verts.max(0).values
     by_position = ((mesh.verts - lo) / (hi - lo)).to(scene.cameras.device)  # (V, 3) in [0, 1]
@@ -76,4 +86,78 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"{mesh.num_faces} faces, {args.views} views at {args.size} px on {scene.cameras.device}: "
           f"mesh + rasterise {t[1] - t[0]:.2f} s, {len(imgs)} shading passes {t[2] - t[1]:.2f} s, "
           f"save {t[3] - t[2]:.2f} s")
+    return 0 if args.render_only else _signals(args)
+
+
+def _signals(args: argparse.Namespace) -> int:
+    """The main job: a 3D patch, a 2D patch, a full texture and controls on a held-out toy
+    object, judged on held-out views by every toy classifier."""
+    import pandas as pd
+
+    from . import evaluate, load_world
+    from .experiment import run_object, save_run
+    from .viz import image_grid
+
+    t0 = time.perf_counter()
+    world = load_world("toy")
+    run = run_object(world, args.object, source=args.arch, steps=args.steps, eval_views=args.eval_views, progress=True)
+    save_run(run, args.out / "signals")
+    s = evaluate.summary(run.frame)
+    table = s.pivot_table(index=["condition", "variant"], columns="model", values="p_true").round(3)
+    pd.set_option("display.width", 160)
+    print(f"\nMean true-class probability of a held-out {args.object} on {args.eval_views} held-out views per "
+          f"condition (signals optimised for {args.arch}, {args.steps} steps; 3D patch = {run.patch_area:.1%} of "
+          f"the surface):\n{table.to_string()}")
+    bank = world.bank(run.info["mesh"], 6, "hard_view", seed=1000 + 1)
+    clf = world.classifiers[args.arch]
+    rows, labels = [], []
+    for v in ("original", "3d_patch", "full_texture", "patch_white"):
+        img = bank.render(texture=run.colorings[v])
+        p = clf.probs(img.permute(0, 3, 1, 2))[:, run.info["label"]]
+        rows.append(img)
+        labels.append(f"{v}: p={p.mean():.2f}")
+    path = args.out / "demo_signals.png"
+    image_grid(torch.cat(rows), rows=len(rows), row_labels=labels).save(path)
+    print(f"wrote {path} and {args.out / 'signals'} ({time.perf_counter() - t0:.0f} s)")
     return 0
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    """Execute notebooks in their own folder, save executed copies and HTML, print headlines."""
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    from .report import headlines
+
+    paths = args.paths or sorted(Path("notebooks").glob("*.ipynb"))
+    if not paths:
+        print("no notebooks found")
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    heads = (args.out / "headlines").resolve()
+    os.environ["ASWB_HEADLINES"] = str(heads)  # inherited by the kernels
+    failed = []
+    for p in paths:
+        t = time.perf_counter()
+        nb = nbformat.read(p, as_version=4)
+        client = NotebookClient(nb, timeout=args.timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(p.parent)}})
+        try:
+            client.execute()
+            status = "ok"
+        except Exception as e:  # keep going: report every notebook, fail at the end
+            status = f"FAILED: {type(e).__name__}"
+            failed.append(p.name)
+        nbformat.write(nb, args.out / p.name)
+        html, _ = HTMLExporter().from_notebook_node(nb)
+        (args.out / p.with_suffix(".html").name).write_text(html)
+        print(f"{p.name}: {status} in {time.perf_counter() - t:.0f} s", flush=True)
+    table = headlines(heads)
+    if len(table):
+        print("\nHeadline results:\n" + table.pivot_table(index=["source", "metric"], values="value").to_string())
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}")
+    return 1 if failed else 0

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from aswb.render import Cameras, Mesh, MeshError, orbit, primitives as P, rasterize, sample_views
+from aswb.render import Cameras, Mesh, orbit, primitives as P, rasterize, sample_views
 from aswb.render.raster import kaolin_available
 
 from reference import raycast

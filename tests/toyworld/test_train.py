@@ -49,3 +49,13 @@ def test_shipped_classifiers_recognise_easy_held_out_views(arch):
     data = tw.render_dataset([tw.HELDOUT_SEEDS[0]], views_per_instance=4, condition="easy", seed=123)
     acc = (clf.probs(data.float_images()).argmax(1) == data.labels).float().mean()
     assert acc >= 0.85
+
+
+def test_shipped_classifiers_disagree_on_hard_views():
+    missing = [a for a in tw.ARCHS if not tw.checkpoint_path(a).is_file()]
+    if missing:
+        pytest.fail(f"shipped checkpoints missing: {missing}")
+    data = tw.render_dataset([tw.HELDOUT_SEEDS[1]], views_per_instance=6, condition="hard", seed=321)
+    preds = [tw.classifier(a).probs(data.float_images()).argmax(1) for a in tw.ARCHS]
+    errors = [p != data.labels for p in preds]
+    assert any(not torch.equal(errors[0], e) for e in errors[1:])  # per-view errors differ somewhere

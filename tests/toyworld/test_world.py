@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from aswb import toyworld as tw
-from aswb.render import orbit, rasterize, sample_views
+from aswb.render import rasterize, sample_views
 
 
 @pytest.mark.parametrize("name", tw.CLASSES)

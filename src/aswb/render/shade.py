@@ -5,7 +5,6 @@ images), light fields and the background; fragments carry no gradient.
 """
 from __future__ import annotations
 
-from typing import Sequence
 
 import torch
 import torch.nn.functional as F

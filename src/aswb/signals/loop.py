@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 import torch
 
-from .._checks import _describe, positive_int
+from .._checks import _describe
 from .constraints import Constraint
 
 __all__ = ["LoopSettings", "Objective", "run", "STEP_RULES"]

@@ -2,8 +2,7 @@
 full or masked, optimised through differentiable rendering over many views and lights."""
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Callable, Sequence
+from typing import Callable
 
 import torch
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .train import ARCHS, HELDOUT_SEEDS, MEAN, STD, TRAIN_SEEDS, augment, build_net, save_classifier, train
+from .train import ARCHS, HELDOUT_SEEDS, MEAN, STD, TRAIN_SEEDS, build_net, save_classifier, train
 from .world import (CLASSES, CONDITIONS, IMAGE_SIZE, IMAGENET_LABELS, Dataset, bank, expose, mesh, random_backgrounds,
                     render_dataset, render_views, sample_condition, sampler, sensor_noise)
 

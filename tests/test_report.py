@@ -1,0 +1,23 @@
+"""Headlines: recorded per source, collected as one table, bad values refused."""
+import pytest
+
+from aswb.report import headline, headlines
+
+
+def test_headlines_round_trip(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASWB_HEADLINES", str(tmp_path))
+    headline("00_tour", p_true_before=0.412345678, p_true_after=0.9)
+    headline("03_patches", delta=0.2)
+    t = headlines()
+    assert list(t.source.unique()) == ["00_tour", "03_patches"]
+    assert t[(t.source == "00_tour") & (t.metric == "p_true_before")].value.item() == 0.4123
+
+
+def test_bad_headlines(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASWB_HEADLINES", str(tmp_path))
+    with pytest.raises(ValueError, match="finite number"):
+        headline("x", a=float("nan"))
+    with pytest.raises(ValueError, match="finite number"):
+        headline("x", a="high")
+    with pytest.raises(ValueError, match="non-empty name"):
+        headline("", a=1.0)
