@@ -34,7 +34,7 @@ import torchvision
 from aswb import render as R
 
 TARGETS = {"rasterize": 0.25, "shade vertex colours": 0.10, "shade texture": 0.10}  # x ResNet50
-FACES = {5_000: (50, 50), 20_000: (100, 100), 50_000: (125, 200), 100_000: (200, 250), 200_000: (250, 400)}
+FACES = {5_000: (51, 50), 20_000: (101, 100), 50_000: (126, 200), 100_000: (201, 250), 200_000: (251, 400)}  # 2 * sectors * (rings - 1)
 SIZES = (64, 128, 224, 512)
 VIEWS, SIZE, REF_FACES = 8, 224, 20_000
 BEGIN, END = "<!-- bench/render.py tables: BEGIN -->", "<!-- bench/render.py tables: END -->"

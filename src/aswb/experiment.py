@@ -39,10 +39,11 @@ class ObjectRun:
     info: dict = field(default_factory=dict)
 
 
-def patch_region(world, mesh, area: float):
+def patch_region(world, mesh, area: float, conditions=("easy", "hard")):
     """(faces (F,) bool, uv mask (Ht, Wt) bool) of a patch covering ``area`` of the surface,
-    centred where the object is seen most over easy views (not the evaluation views)."""
-    look = world.bank(mesh, 24, "easy", seed=5)
+    centred where the object is seen most over views of ``conditions`` (the distribution the
+    patch is optimised for; never the evaluation views)."""
+    look = world.sampler(mesh, 48, conditions, seed=5)(0)
     faces = face_patch(mesh, area, center=most_visible_face(look))
     return faces, faces_to_mask(mesh, faces, "uv")
 
@@ -61,9 +62,22 @@ def two_d_patch(world, clf, mesh, label: int, faces, steps: int, seed: int = 3) 
                      alpha=4 / 255, seed=seed)
 
 
+def fine_mesh(mesh, max_face_fraction: float = 0.004, max_times: int = 4):
+    """Subdivide a (low-poly) mesh until no face covers more than ``max_face_fraction`` of the
+    surface, so patches can match their target area; the rendered look is unchanged."""
+    from .render import subdivide
+
+    for _ in range(max_times):
+        a = mesh.face_areas()
+        if float(a.max() / a.sum()) <= max_face_fraction:
+            break
+        mesh = subdivide(mesh, 1)
+    return mesh
+
+
 def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, steps: int = 120,
                alpha: float = 8 / 255, views: int = 8, eval_views: int = 32, baselines: bool = True,
-               conditions=EVAL_CONDITIONS, progress: bool = False) -> ObjectRun:
+               conditions=EVAL_CONDITIONS, step_rule: str = "sign", progress: bool = False) -> ObjectRun:
     """Optimise and evaluate the paper's signals for one held-out object.
 
     Args:
@@ -76,19 +90,20 @@ def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, st
         views: fresh easy + hard views per step.
         eval_views: held-out views per condition.
         baselines: also build the 2D patch and the controls.
+        step_rule: ``"sign"`` (Algorithm 1) or ``"adam"`` (``alpha`` is then the learning rate).
     Returns:
         :class:`ObjectRun`.
     """
     label = world.label(cls)
-    mesh = world.mesh(cls)
+    mesh = fine_mesh(world.mesh(cls))
     tex = mesh.textures[0]
     src = list(world.classifiers.values()) if source == "ensemble" else world.classifiers[source]
     faces, mask = patch_region(world, mesh, area)
     t0 = time.perf_counter()
     p3 = assist_texture(world.sampler(mesh, views, ("easy", "hard"), seed=1), src, label, kind="uv", mask=mask,
-                        steps=steps, alpha=alpha, seed=1, progress=progress)
+                        steps=steps, alpha=alpha, step_rule=step_rule, seed=1, progress=progress)
     full = assist_texture(world.sampler(mesh, views, ("easy", "hard"), seed=2), src, label, kind="uv",
-                          steps=steps, alpha=alpha, seed=2, progress=progress)
+                          steps=steps, alpha=alpha, step_rule=step_rule, seed=2, progress=progress)
     results = {"3d_patch": p3, "full_texture": full}
     colorings = {"original": tex, "3d_patch": p3.signal, "full_texture": full.signal}
     if baselines:

@@ -98,3 +98,21 @@ def test_primitive_errors():
         P.box(segments=0)
     with pytest.raises(ValueError, match="rings >= 2"):
         P.uv_sphere(rings=1)
+
+
+def test_subdivide_keeps_the_surface_and_its_look():
+    from aswb.render import Cameras, rasterize, shade, subdivide
+
+    m = P.box((1.0, 0.6, 0.8), texture=P.checker(32), name="body").with_vertex_colors(None)
+    s = subdivide(m, 2)
+    assert s.num_faces == 16 * m.num_faces
+    assert math.isclose(s.surface_area(), m.surface_area(), rel_tol=1e-5)
+    assert torch.equal(s.parts["body"], torch.ones(s.num_faces, dtype=torch.bool))
+    cam = Cameras.look_at((1.5, 1.2, 2.0))
+    a = shade(m, rasterize(m, cam, 48), cam, None)
+    b = shade(s, rasterize(s, cam, 48), cam, None)
+    assert (a - b).abs().max() < 1e-4  # same picture (interior edges may round differently by ~1 ulp)
+    vc = subdivide(P.quad().with_vertex_colors(torch.rand(4, 3)), 1)
+    assert vc.vertex_colors.shape == (vc.num_verts, 3)
+    with pytest.raises(ValueError, match="int >= 0"):
+        subdivide(m, -1)

@@ -6,14 +6,14 @@ Stages: :func:`rasterize` -> :class:`Fragments` -> :func:`interpolate` /
 """
 from .camera import Cameras, orbit, sample_views, view_eye
 from .lights import Lights, sample_lights
-from .mesh import Mesh, MeshError, concat
+from .mesh import Mesh, MeshError, concat, subdivide
 from .raster import BACKENDS, Fragments, kaolin_available, rasterize
 from .scene import Scene
 from .shade import composite, expose, interpolate, sample_texture, shade, surface_colors
 from . import primitives
 
 __all__ = [
-    "Mesh", "MeshError", "concat", "load_mesh", "save_mesh",
+    "Mesh", "MeshError", "concat", "subdivide", "load_mesh", "save_mesh",
     "Cameras", "orbit", "sample_views", "view_eye",
     "Lights", "sample_lights",
     "Fragments", "rasterize", "BACKENDS", "kaolin_available",
