@@ -62,7 +62,7 @@ def two_d_patch(world, clf, mesh, label: int, faces, steps: int, seed: int = 3) 
                      alpha=4 / 255, seed=seed)
 
 
-def fine_mesh(mesh, max_face_fraction: float = 0.004, max_times: int = 4):
+def fine_mesh(mesh, max_face_fraction: float = 0.01, max_times: int = 3):
     """Subdivide a (low-poly) mesh until no face covers more than ``max_face_fraction`` of the
     surface, so patches can match their target area; the rendered look is unchanged."""
     from .render import subdivide
