@@ -51,3 +51,19 @@ def test_scene_errors_are_clear():
         Scene(P.quad(), orbit(2), image_size=8, background=torch.rand(2, 9, 9, 3))
     with pytest.raises(ValueError, match="positive int"):
         Scene(P.quad(), orbit(2), image_size=-4)
+
+
+def test_cached_shading_equals_uncached_and_follows_light_changes():
+    mesh = P.box(texture=P.checker(16)).with_vertex_colors(torch.rand(24, 3, generator=torch.Generator().manual_seed(0)))
+    cams = orbit(3, dist=3.0, elev=25.0)
+    sc = Scene(mesh, cams, Lights(), image_size=24, supersample=2)
+    frags = sc.fragments
+    for _ in range(2):  # second call hits the cache
+        for kw in ({}, {"vertex_colors": mesh.vertex_colors}):
+            want = shade(mesh, frags, cams, Lights(), supersample=2, **kw)
+            assert torch.allclose(sc.render(**kw), want, atol=1e-6)
+    dim = Lights(ambient=0.1, intensity=0.2)
+    assert torch.allclose(sc.render(lights=dim), shade(mesh, frags, cams, dim, supersample=2), atol=1e-6)
+    inten = torch.tensor(0.5, requires_grad=True)  # lights with gradients are never cached
+    sc.render(lights=Lights(intensity=inten)).sum().backward()
+    assert inten.grad is not None and inten.grad > 0

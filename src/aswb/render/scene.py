@@ -52,6 +52,7 @@ class Scene:
         self.backend = backend
         self.smooth = bool(smooth)
         self._frags: Fragments | None = None
+        self._cache: dict = {}  # per-pixel quantities of the cached fragments (see shade)
 
     def __len__(self) -> int:
         return len(self.cameras)
@@ -91,4 +92,4 @@ class Scene:
         return shade(self.mesh, self.fragments, self.cameras, self.lights if lights is None else lights,
                      vertex_colors=vertex_colors, texture=texture,
                      background=self.background if background is None else background,
-                     supersample=self.supersample, smooth=self.smooth)
+                     supersample=self.supersample, smooth=self.smooth, cache=self._cache)

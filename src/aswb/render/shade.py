@@ -72,8 +72,17 @@ def _textures_arg(texture, mesh: Mesh) -> tuple[torch.Tensor, ...]:
     return tuple(texture)
 
 
+def _cached(cache: dict | None, key: str, make):
+    """``make()``, memoised in ``cache`` (per-pixel quantities that depend only on the fragments)."""
+    if cache is None:
+        return make()
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
 def surface_colors(mesh: Mesh, frags: Fragments, vertex_colors=None, texture=None,
-                   wrap: str = "clamp") -> torch.Tensor:
+                   wrap: str = "clamp", cache: dict | None = None) -> torch.Tensor:
     """Unlit surface colour (albedo) at each pixel.
 
     Priority: ``vertex_colors`` argument, ``texture`` argument, the mesh's own textures,
@@ -82,6 +91,7 @@ def surface_colors(mesh: Mesh, frags: Fragments, vertex_colors=None, texture=Non
     Args:
         vertex_colors: (V, 3) float in [0, 1] or None.
         texture: (Ht, Wt, 3) float in [0, 1], or one per material, or None (needs mesh UVs).
+        cache: a dict kept with ``frags`` (see :func:`shade`), or None.
     Returns:
         (B, H, W, 3) float albedo, 0 on background.
     """
@@ -93,14 +103,16 @@ def surface_colors(mesh: Mesh, frags: Fragments, vertex_colors=None, texture=Non
         if tuple(vertex_colors.shape) != (mesh.num_verts, 3):
             raise ValueError(f"vertex_colors: expected shape ({mesh.num_verts}, 3), got {tuple(vertex_colors.shape)}")
         check_range(vertex_colors.detach(), "vertex_colors")
-        return interpolate(vertex_colors, frags, mesh.faces)
+        vidx = _cached(cache, "vidx", lambda: mesh.faces[frags.face_idx.clamp_min(0)])  # (B, H, W, 3)
+        out = (frags.bary[..., None] * vertex_colors[vidx]).sum(-2)  # (B, H, W, 3)
+        return out * frags.mask[..., None]
     if texture is None and mesh.textures is not None:
         texture = mesh.textures
     if texture is not None:
         if mesh.uvs is None:
             raise ValueError("texture given but the mesh has no UVs (uvs/face_uvs)")
         texs = _textures_arg(texture, mesh)
-        uv = interpolate(mesh.uvs, frags, mesh.face_uvs)  # (B, H, W, 2)
+        uv = _cached(cache, "uv", lambda: interpolate(mesh.uvs, frags, mesh.face_uvs))  # (B, H, W, 2)
         if len(texs) == 1:
             return sample_texture(texs[0], uv, wrap) * frags.mask[..., None]
         mat = mesh.face_materials[frags.face_idx.clamp_min(0)]  # (B, H, W)
@@ -162,7 +174,7 @@ def _background(background, shape, device) -> torch.Tensor:
 
 def shade(mesh: Mesh, frags: Fragments, cameras: Cameras, lights: Lights | None = None,
           vertex_colors=None, texture=None, background=(1.0, 1.0, 1.0), supersample: int = 1,
-          smooth: bool = False, wrap: str = "clamp") -> torch.Tensor:
+          smooth: bool = False, wrap: str = "clamp", cache: dict | None = None) -> torch.Tensor:
     """Shade fragments into images with ambient + two-sided Lambert lighting.
 
     ``rgb = clamp(albedo * (ambient + intensity * color * max(0, n . l)), 0, 1)``, then
@@ -180,6 +192,9 @@ def shade(mesh: Mesh, frags: Fragments, cameras: Cameras, lights: Lights | None 
         supersample: s >= 1, anti-aliasing factor; frags must be at s times the output size.
         smooth: interpolate vertex normals instead of flat face normals.
         wrap: texture addressing outside [0, 1], ``"clamp"`` or ``"repeat"``.
+        cache: a dict that lives as long as ``frags`` (and ``smooth``): per-pixel UVs, vertex
+            indices, normals and, for lights without gradients, the lighting term are computed
+            once and reused (:class:`~aswb.render.Scene` keeps one).
     Returns:
         (B, H, W, 3) float32 images in [0, 1].
     """
@@ -189,16 +204,26 @@ def shade(mesh: Mesh, frags: Fragments, cameras: Cameras, lights: Lights | None 
         raise ValueError(f"shade: fragments have {B} views but cameras has {len(cameras)}")
     if Hs % s or Ws % s:
         raise ValueError(f"shade: fragment size {(Hs, Ws)} is not a multiple of supersample={s}")
-    albedo = surface_colors(mesh, frags, vertex_colors, texture, wrap)  # (B, Hs, Ws, 3)
+    albedo = surface_colors(mesh, frags, vertex_colors, texture, wrap, cache)  # (B, Hs, Ws, 3)
     if lights is None:
         rgb = albedo
     else:
         if not isinstance(lights, Lights):
             raise TypeError(f"lights: expected aswb.render.Lights, got {_describe(lights)}")
-        L = lights.expand(B).to(albedo.device)
-        n = face_normals_at(mesh, frags, cameras, smooth)  # (B, Hs, Ws, 3)
-        cos = (n * L.direction[:, None, None, :]).sum(-1, keepdim=True).clamp_min(0)  # (B, Hs, Ws, 1)
-        light = L.ambient[:, None, None, :] + (L.intensity[:, None] * L.color)[:, None, None, :] * cos
+
+        def lighting():
+            L = lights.expand(B).to(albedo.device)
+            n = _cached(cache, "normals", lambda: face_normals_at(mesh, frags, cameras, smooth))  # (B, Hs, Ws, 3)
+            cos = (n * L.direction[:, None, None, :]).sum(-1, keepdim=True).clamp_min(0)  # (B, Hs, Ws, 1)
+            return L.ambient[:, None, None, :] + (L.intensity[:, None] * L.color)[:, None, None, :] * cos
+
+        grad = any(t.requires_grad for t in (lights.ambient, lights.direction, lights.intensity, lights.color))
+        if cache is None or grad:
+            light = lighting()
+        else:  # constant lights: one lighting term per Lights object
+            if cache.get("lights") is not lights:
+                cache["lights"], cache["light"] = lights, lighting()
+            light = cache["light"]
         rgb = (albedo * light).clamp(0, 1)
     alpha = frags.mask[..., None].to(rgb.dtype)  # (B, Hs, Ws, 1)
     rgb = rgb * alpha  # premultiplied
