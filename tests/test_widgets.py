@@ -23,16 +23,6 @@ def _size(png: bytes) -> tuple[int, int]:
 
 
 @pytest.fixture
-def clf():
-    return tiny()
-
-
-@pytest.fixture
-def clf2():
-    return tiny(seed=1, name="tiny2")
-
-
-@pytest.fixture
 def images():
     return torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(0))
 
