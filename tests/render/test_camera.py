@@ -120,3 +120,10 @@ def test_sample_lights_ranges_and_determinism():
     elev = torch.rad2deg(torch.asin(a.direction[:, 1]))
     assert ((elev >= 30 - 1e-3) & (elev <= 60 + 1e-3)).all()
     assert ((a.color >= 0.9 - 1e-6) & (a.color <= 1.1 + 1e-6)).all()
+
+
+def test_three_sampled_lights_are_three_grey_ambients_not_one_colour():
+    lights = sample_lights(3, ambient=(0.1, 0.6), generator=torch.Generator().manual_seed(0))
+    assert len(lights) == 3 and lights.ambient.shape == (3, 3)
+    assert torch.equal(lights.ambient[:, 0], lights.ambient[:, 1])  # grey per view
+    assert Lights(ambient=torch.tensor([[0.2], [0.4]])).ambient.shape == (2, 3)

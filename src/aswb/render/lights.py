@@ -19,7 +19,8 @@ class Lights:
     two-sided normal ``n`` (flipped to face the camera).
 
     Fields (after construction, always batched with a leading ``L`` = 1 or B):
-        ambient: (L, 3) float32 >= 0, ambient RGB (a scalar means grey).
+        ambient: (L, 3) float32 >= 0, ambient RGB (a scalar means grey; (3,) is one RGB colour,
+            (B,) or (B, 1) are per-view grey levels).
         direction: (L, 3) float32 unit vectors pointing from the object *towards* the light.
         intensity: (L,) float32 >= 0, directional intensity.
         color: (L, 3) float32 >= 0, directional RGB colour.
@@ -87,8 +88,10 @@ def _rgb(x, name: str, device) -> torch.Tensor:
         return t.reshape(1, 3)
     if t.dim() == 2 and t.shape[1] == 3:
         return t
-    if t.dim() == 1:  # (B,) grey levels
+    if t.dim() == 1:  # (B,) grey levels (B != 3: a (3,) tensor is an RGB colour; pass (B, 3) to be explicit)
         return t[:, None].expand(-1, 3).clone()
+    if t.dim() == 2 and t.shape[1] == 1:  # (B, 1) grey levels
+        return t.expand(-1, 3).clone()
     raise ValueError(f"{name}: expected a scalar, (3,), (B,) or (B, 3), got {tuple(t.shape)}")
 
 
@@ -108,5 +111,6 @@ def sample_lights(n: int, ambient=(0.2, 0.6), intensity=(0.3, 1.0), elev=(10.0, 
     inten = _uniform(n, intensity, "intensity", generator)
     d = view_eye(1.0, _uniform(n, elev, "elev", generator), _uniform(n, azim, "azim", generator))
     col = 1 + color_jitter * (2 * torch.rand(n, 3, generator=generator) - 1)
-    return Lights(ambient=amb.to(device), direction=d.to(device), intensity=inten.to(device),
+    # ambient as (n, 3): a (3,) tensor would read as one RGB colour when n == 3
+    return Lights(ambient=amb[:, None].expand(n, 3).to(device), direction=d.to(device), intensity=inten.to(device),
                   color=col.to(device))
