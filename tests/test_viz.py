@@ -1,11 +1,20 @@
-"""aswb.viz.image_grid: layout, labels and input validation."""
+"""aswb.viz: image grids, matplotlib figures (captions, curves, heatmaps, texture diffs,
+turntables): layout, values shown and input validation."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
 
+from aswb import viz
+from aswb.render import primitives
+from aswb.signals import SignalResult
 from aswb.viz import image_grid
+
+from tinynet import tiny
 
 
 def test_grid_size_and_placement_without_labels():
@@ -65,15 +74,6 @@ def test_errors(images, kwargs, err, match):
 
 
 # -- matplotlib figures -------------------------------------------------------------------
-import pandas as pd  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from aswb import viz  # noqa: E402
-from aswb.render import primitives  # noqa: E402
-from aswb.signals import SignalResult  # noqa: E402
-
-from tinynet import tiny  # noqa: E402
 
 
 def _images(n=6, size=8):
