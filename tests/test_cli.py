@@ -1,6 +1,9 @@
-"""The command line: ``python -m aswb demo``."""
+"""The command line: ``python -m aswb demo`` and ``python -m aswb notebooks``."""
 from __future__ import annotations
 
+import json
+
+import nbformat
 import numpy as np
 import pytest
 from PIL import Image
@@ -47,3 +50,48 @@ def test_bad_arguments_exit_with_usage_error(argv, capsys):
         main(argv)
     assert e.value.code == 2
     assert "usage: aswb" in capsys.readouterr().err
+
+
+def _notebook(path, *sources):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_notebooks_execute_into_out_and_print_the_headline_table(tmp_path, capsys):
+    good = _notebook(tmp_path / "a.ipynb", "import aswb.report\nx = 0.25", 'aswb.report.headline("a", p_true=x)')
+    bad = _notebook(tmp_path / "b.ipynb", "print('before')", "1 / 0", "print('never')")
+    out = tmp_path / "out"
+    (out / "headlines").mkdir(parents=True)
+    (out / "headlines" / "stale.json").write_text(json.dumps({"old": 1.0}))  # from an earlier run
+    rc = main(["notebooks", str(good), str(bad), "--out", str(out), "--timeout", "120"])
+    text = capsys.readouterr().out
+    assert rc == 1  # one notebook failed: the command fails, after running them all
+    assert "a.ipynb: ok" in text and "b.ipynb: FAILED: CellExecutionError" in text and "failed: b.ipynb" in text
+    assert "p_true" in text and "0.25" in text and "stale" not in text
+    ran = nbformat.read(out / "a.ipynb", as_version=4)
+    assert ran.cells[1].outputs[0]["data"]["text/plain"] == "{'p_true': 0.25}"
+    failed = nbformat.read(out / "b.ipynb", as_version=4)
+    assert failed.cells[0].outputs[0]["text"] == "before\n" and failed.cells[1].outputs[0]["ename"] == "ZeroDivisionError"
+    assert (out / "a.html").read_text().count("0.25") >= 1 and (out / "b.html").is_file()
+    assert nbformat.read(good, as_version=4).cells[1].outputs == []  # the sources are untouched
+
+
+def test_notebooks_inplace_stores_outputs_without_timestamps_and_keeps_failed_ones(tmp_path, capsys):
+    good = _notebook(tmp_path / "a.ipynb", "print(6 * 7)", "import ipywidgets\nipywidgets.IntSlider(3)")
+    bad = _notebook(tmp_path / "b.ipynb", "raise ValueError('no')")
+    before = bad.read_bytes()
+    rc = main(["notebooks", str(good), str(bad), "--out", str(tmp_path / "out"), "--inplace"])
+    assert rc == 1
+    stored = nbformat.read(good, as_version=4).cells[0]
+    assert stored.outputs[0]["text"] == "42\n" and "execution" not in stored.metadata
+    assert "widgets" not in nbformat.read(good, as_version=4).metadata
+    assert bad.read_bytes() == before  # a failed run does not replace what was stored
+    assert nbformat.read(tmp_path / "out" / "b.ipynb", as_version=4).cells[0].outputs[0]["ename"] == "ValueError"
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_notebooks_missing_path_is_a_clear_error(tmp_path, capsys):
+    assert main(["notebooks", str(tmp_path / "nope.ipynb"), "--out", str(tmp_path)]) == 1
+    assert "no such notebook" in capsys.readouterr().out

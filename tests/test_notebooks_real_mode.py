@@ -55,6 +55,7 @@ def torch_home(tmp_path, monkeypatch):
     home = tmp_path / "torch_home"
     (home / "hub" / "checkpoints").mkdir(parents=True)
     monkeypatch.setenv("TORCH_HOME", str(home))  # inherited by the kernel
+    monkeypatch.setenv("ASWB_HEADLINES", str(tmp_path / "headlines"))  # not the notebooks' own outputs/
     return home
 
 
@@ -80,3 +81,4 @@ def test_with_imagenet_checkpoints_every_cell_runs(torch_home):
     assert "imagenet world" in text and all(a in text for a in ARCHS)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+    assert (torch_home.parent / "headlines" / "05_transferability.json").is_file()  # the headline cell ran

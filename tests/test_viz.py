@@ -106,6 +106,16 @@ def test_figures_show_as_png_without_pyplot():
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and repr(fig).startswith("<Figure size")
 
 
+def test_small_images_are_drawn_with_crisp_pixels_large_ones_filtered():
+    small = viz.show_images(_images(2, size=8), size=1.5)      # 8 px drawn at 150 px: enlarged
+    large = viz.show_images(_images(2, size=400), size=1.5)    # 400 px drawn at 150 px: reduced
+    assert {im.get_interpolation() for ax in small.axes for im in ax.get_images()} == {"nearest"}
+    assert {im.get_interpolation() for ax in large.axes for im in ax.get_images()} == {"antialiased"}
+    tex = torch.rand(16, 16, 3)
+    fig = viz.texture_diff(tex, 1 - tex)
+    assert {im.get_interpolation() for ax in fig.axes for im in ax.get_images()} == {"nearest"}
+
+
 def test_show_images_accepts_channels_first_and_numpy():
     x = _images(4)
     a = viz.show_images(x.permute(0, 3, 1, 2), ncols=2)

@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     nb.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
     nb.add_argument("--out", type=Path, default=Path("outputs/notebooks"))
     nb.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    nb.add_argument("--inplace", action="store_true",
+                    help="store the outputs back into each notebook (what `make test` compares with), "
+                         "without execution timestamps; a notebook that fails is left as it was and its "
+                         "executed copy goes to OUT")
     nb.set_defaults(run=_notebooks)
     args = parser.parse_args(argv)
     return args.run(args)
@@ -123,7 +127,8 @@ def _signals(args: argparse.Namespace) -> int:
 
 
 def _notebooks(args: argparse.Namespace) -> int:
-    """Execute notebooks in their own folder, save executed copies and HTML, print headlines."""
+    """Execute notebooks in their own folder; save executed copies and HTML to ``args.out`` (or,
+    with ``--inplace``, store the outputs back into the notebooks); print the headline table."""
     import os
 
     import nbformat
@@ -136,8 +141,14 @@ def _notebooks(args: argparse.Namespace) -> int:
     if not paths:
         print("no notebooks found")
         return 1
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"no such notebook: {', '.join(missing)}")
+        return 1
     args.out.mkdir(parents=True, exist_ok=True)
     heads = (args.out / "headlines").resolve()
+    for old in heads.glob("*.json"):  # a table of this run only, not of notebooks that failed now
+        old.unlink()
     os.environ["ASWB_HEADLINES"] = str(heads)  # inherited by the kernels
     failed = []
     for p in paths:
@@ -151,9 +162,17 @@ def _notebooks(args: argparse.Namespace) -> int:
         except Exception as e:  # keep going: report every notebook, fail at the end
             status = f"FAILED: {type(e).__name__}"
             failed.append(p.name)
-        nbformat.write(nb, args.out / p.name)
-        html, _ = HTMLExporter().from_notebook_node(nb)
-        (args.out / p.with_suffix(".html").name).write_text(html)
+        if args.inplace and status == "ok":
+            for cell in nb.cells:  # timestamps would make every run a change
+                cell.metadata.pop("execution", None)
+            nb.metadata.pop("widgets", None)  # saved widget views: large, and stale once a kernel runs
+            tmp = p.with_name(p.name + ".tmp")
+            nbformat.write(nb, tmp)
+            os.replace(tmp, p)  # atomic: an interrupted run keeps the stored outputs
+        else:
+            nbformat.write(nb, args.out / p.name)
+            html, _ = HTMLExporter().from_notebook_node(nb)
+            (args.out / p.with_suffix(".html").name).write_text(html)
         print(f"{p.name}: {status} in {time.perf_counter() - t:.0f} s", flush=True)
     table = headlines(heads)
     if len(table):

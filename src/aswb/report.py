@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 from pathlib import Path
 
@@ -18,19 +19,26 @@ def _dir() -> Path:
     return Path(os.environ.get("ASWB_HEADLINES", HEADLINE_DIR))
 
 
-def headline(source: str, **numbers: float) -> dict:
+def headline(source: str, **values: float) -> dict:
     """Record a notebook's headline numbers (e.g. ``headline("00_tour", p_true_before=0.41, p_true_after=0.87)``).
 
-    Values must be finite numbers; they are rounded to 4 decimals and written to
-    ``<headline dir>/<source>.json``. Returns the recorded dict.
+    Values must be finite real numbers (Python, numpy scalars, or one-element tensors / arrays);
+    they are rounded to 4 decimals and written to ``<headline dir>/<source>.json``. Returns the
+    recorded dict.
     """
     if not isinstance(source, str) or not source:
         raise ValueError(f"source: expected a non-empty name, got {source!r}")
     rec = {}
-    for k, v in numbers.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
+    for k, v in values.items():
+        x = v
+        if hasattr(v, "item") and not isinstance(v, numbers.Number):  # one-element tensor or array
+            try:
+                x = v.item()
+            except (ValueError, RuntimeError):  # several elements: refused below
+                pass
+        if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(float(x)):
             raise ValueError(f"headline {k!r}: expected a finite number, got {v!r}")
-        rec[k] = round(float(v), 4)
+        rec[k] = round(float(x), 4)
     d = _dir()
     d.mkdir(parents=True, exist_ok=True)
     (d / f"{source}.json").write_text(json.dumps(rec, indent=1) + "\n")
