@@ -36,3 +36,17 @@ def test_world_errors():
         load_world("mars")
     with pytest.raises(ValueError, match="unknown class"):
         load_world("toy", archs=["resnet18"]).label("submarine")
+
+
+def test_asking_for_a_classifier_the_world_did_not_load_says_what_is_loaded():
+    from aswb.world import NotLoadedError
+
+    world = load_world("toy", archs=["resnet18"])
+    assert world.classifiers["resnet18"].num_classes == 8
+    with pytest.raises(NotLoadedError) as e:
+        world.classifiers["resnet50"]
+    assert isinstance(e.value, KeyError)  # still a KeyError for code that expects one
+    msg = str(e.value)
+    assert "'resnet50' is not loaded in the toy world (loaded: resnet18)" in msg
+    assert "aswb.load_world('toy', archs=['resnet50', ...])" in msg
+    assert world.classifiers.get("resnet50") is None and "resnet50" not in world.classifiers

@@ -13,10 +13,29 @@ from dataclasses import dataclass, field
 
 from .render import Mesh
 
-__all__ = ["World", "load_world", "WORLDS"]
+__all__ = ["World", "load_world", "WORLDS", "Classifiers", "NotLoadedError"]
 
 WORLDS = ("toy", "imagenet")
 DEFAULT_ARCHS = {"toy": ("resnet18", "densenet121", "shufflenet_v2_x1_0"), "imagenet": ("resnet50", "densenet121")}
+
+
+class NotLoadedError(KeyError):
+    """A classifier asked of a world that did not load it (a ``KeyError`` with a readable message)."""
+
+    def __str__(self) -> str:  # KeyError would show the repr of the message
+        return str(self.args[0])
+
+
+class Classifiers(dict):
+    """``{arch: Classifier}`` of a world; asking for an architecture it did not load raises
+    :class:`NotLoadedError` naming the loaded ones and how to load the one asked for."""
+
+    world: str = "?"
+
+    def __missing__(self, key):
+        raise NotLoadedError(f"classifier {key!r} is not loaded in the {self.world} world (loaded: "
+                             f"{', '.join(self) or 'none'}); pick one of those, or load it with "
+                             f"aswb.load_world({self.world!r}, archs=[{key!r}, ...])")
 
 
 @dataclass
@@ -36,6 +55,11 @@ class World:
     image_size: int
     supersample: int = 2
     labels: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not isinstance(self.classifiers, Classifiers):
+            self.classifiers = Classifiers(self.classifiers)
+        self.classifiers.world = self.name
 
     def label(self, cls: str) -> int:
         """Class index of a toy class (e.g. ``"jeep"``) for these classifiers."""
