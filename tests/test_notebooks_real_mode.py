@@ -1,11 +1,13 @@
 """Real mode of the notebooks: ``WORLD = "imagenet"`` runs torchvision ImageNet classifiers
 from the torch hub cache, and without their weights the loading cell names the missing file.
 
-Executes ``notebooks/05_transferability.ipynb`` with nbclient in a temporary ``TORCH_HOME``
-after replacing its parameters cell (the first code cell) with ``WORLD = "imagenet"``, two small
-architectures and tiny sizes and step counts: (i) without checkpoints the second code cell raises
-``WeightsNotFoundError`` naming the file and the folder; (ii) with random-weight checkpoints
-saved under torchvision's exact file names every cell runs.
+Every notebook is executed with nbclient in a temporary ``TORCH_HOME`` after its parameters
+cell (the first code cell) is rewritten: ``WORLD = "imagenet"``, two small architectures, and
+every count (steps, views, images, ...) cut to 2 (views per step: one per condition at least) so
+that 224-px ImageNet models run in seconds.
+(i) Without checkpoints the loading cell (the second code cell) raises ``WeightsNotFoundError``
+naming the file and the folder; (ii) with random-weight checkpoints saved under torchvision's
+exact file names every cell runs, down to the headline numbers.
 """
 from __future__ import annotations
 
@@ -19,26 +21,32 @@ nbclient = pytest.importorskip("nbclient")
 
 from aswb.models import ZOO  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "05_transferability.ipynb"
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 ARCHS = ("resnet18", "squeezenet1_1")  # small ImageNet classifiers
-TINY = {"WORLD": "imagenet", "ARCHS": ARCHS, "STEPS": 1, "VIEWS": 2, "EVAL_VIEWS": 2,
-        "CONDITIONS": ("easy", "hard_view")}
+REAL = {"WORLD": "imagenet", "ARCH": ARCHS[0], "ARCHS": ARCHS}
+KEEP = {"SEED"}  # ints that are not sizes
+SMALL = 2
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not NOTEBOOK.is_file(), reason=f"{NOTEBOOK.name} not written yet")]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not NOTEBOOKS, reason="no notebooks")]
 
 
-def _real_mode_notebook(upto_loading: bool = False):
-    """The notebook with its parameters cell (the first code cell) overridden by :data:`TINY`;
-    with ``upto_loading`` only the cells up to the second code cell (imports and loading)."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+def _real_mode_notebook(path: Path, upto_loading: bool = False):
+    """The notebook with its parameters cell (the first code cell) switched to the ImageNet world
+    with every count above :data:`SMALL` cut to it; with ``upto_loading`` only the cells up to the
+    second code cell (imports and loading)."""
+    nb = nbformat.read(path, as_version=4)
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     params = nb.cells[code[0]]
-    assert "WORLD" in params.source, "the first code cell must hold the parameters"
+    assert "WORLD" in params.source, f"{path.name}: the first code cell must hold the parameters"
     names: dict = {}
     exec(params.source, {}, names)  # every parameter the notebook defines
-    missing = set(TINY) - set(names)
-    assert not missing, f"the parameters cell lacks {sorted(missing)}"
-    names.update(TINY)
+    assert names["WORLD"] == "toy", f"{path.name}: the stored default must be the toy world"
+    for k, v in names.items():
+        if type(v) is int and k not in KEEP and v > SMALL:
+            names[k] = SMALL
+    if "VIEWS" in names:  # the views of one step are shared between the conditions
+        names["VIEWS"] = max(names["VIEWS"], len(names.get("CONDITIONS", ())))
+    names.update({k: v for k, v in REAL.items() if k in names or k == "WORLD"})
     params.source = "\n".join(f"{k} = {v!r}" for k, v in names.items())
     if upto_loading:
         nb.cells = nb.cells[:code[1] + 1]
@@ -59,10 +67,11 @@ def torch_home(tmp_path, monkeypatch):
     return home
 
 
-def test_without_weights_the_loading_cell_names_the_missing_file(torch_home):
-    nb = _real_mode_notebook(upto_loading=True)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_without_weights_the_loading_cell_names_the_missing_file(torch_home, path):
+    nb = _real_mode_notebook(path, upto_loading=True)
     with pytest.raises(nbclient.exceptions.CellExecutionError) as err:
-        _execute(nb, NOTEBOOK.parent)
+        _execute(nb, path.parent)
     msg = str(err.value)
     assert "WeightsNotFoundError" in msg
     assert ZOO[ARCHS[0]].file_name in msg
@@ -72,13 +81,23 @@ def test_without_weights_the_loading_cell_names_the_missing_file(torch_home):
     assert not any(o.output_type == "error" for o in params.outputs)
 
 
-def test_with_imagenet_checkpoints_every_cell_runs(torch_home):
+@pytest.fixture(scope="module")
+def checkpoints(tmp_path_factory):
+    """Random-weight ImageNet checkpoints under torchvision's file names (made once)."""
+    d = tmp_path_factory.mktemp("checkpoints")
     for arch in ARCHS:
         e = ZOO[arch]
-        torch.save(e.builder(weights=None).state_dict(), torch_home / "hub" / "checkpoints" / e.file_name)
-    nb = _execute(_real_mode_notebook(), NOTEBOOK.parent)
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "imagenet world" in text and all(a in text for a in ARCHS)
+        torch.save(e.builder(weights=None).state_dict(), d / e.file_name)
+    return d
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_with_imagenet_checkpoints_every_cell_runs(torch_home, checkpoints, path):
+    for f in checkpoints.iterdir():
+        (torch_home / "hub" / "checkpoints" / f.name).symlink_to(f)
+    nb = _execute(_real_mode_notebook(path), path.parent)
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
-    assert (torch_home.parent / "headlines" / "05_transferability.json").is_file()  # the headline cell ran
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "imagenet world" in text
+    assert (torch_home.parent / "headlines" / f"{path.stem}.json").is_file()  # the headline cell ran

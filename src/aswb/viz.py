@@ -152,7 +152,7 @@ def _as_images(images) -> np.ndarray:
     return _as_array(images)
 
 
-def _values(x, n: int, name: str) -> np.ndarray:
+def _values(x, n: int, name: str, per: str = "image") -> np.ndarray:
     """A length-``n`` 1D numpy array from a list, numpy array, pandas Series or tensor."""
     if isinstance(x, torch.Tensor):
         x = x.detach().cpu().numpy()
@@ -160,14 +160,14 @@ def _values(x, n: int, name: str) -> np.ndarray:
         raise TypeError(f"{name}: expected a sequence of {n} values, got {_describe(x)}")
     a = np.asarray(list(x) if not isinstance(x, np.ndarray) else x)
     if a.ndim != 1 or len(a) != n:
-        raise ValueError(f"{name}: expected {n} values (one per image), got shape {a.shape}")
+        raise ValueError(f"{name}: expected {n} values (one per {per}), got shape {a.shape}")
     return a
 
 
-def _strings(x, n: int, name: str) -> list[str] | None:
+def _strings(x, n: int, name: str, per: str = "image") -> list[str] | None:
     if x is None:
         return None
-    a = _values(x, n, name)
+    a = _values(x, n, name, per)
     if not all(isinstance(s, str) for s in a.tolist()):
         raise TypeError(f"{name}: expected {n} strings, got {_describe(x)}")
     return a.tolist()
@@ -220,7 +220,7 @@ def show_images(images, titles=None, ncols: int = 8, row_labels=None, colors=Non
     rows = math.ceil(N / cols)
     titles = _strings(titles, N, "titles")
     colors = None if colors is None else _values(colors, N, "colors").tolist()
-    row_labels = _strings(row_labels, rows, "row_labels")
+    row_labels = _strings(row_labels, rows, "row_labels", f"row of {cols}")
     if isinstance(size, bool) or not isinstance(size, (int, float)) or not size > 0:
         raise ValueError(f"size: expected inches > 0, got {size!r}")
     fig = _figure(cols * size + (0.3 if row_labels else 0),
@@ -440,7 +440,7 @@ def texture_diff(original, signal=None, mask=None, titles=("original", "assistiv
         mask = mask.detach().cpu().numpy() if isinstance(mask, torch.Tensor) else np.asarray(mask)
         if mask.dtype != np.bool_ or mask.shape != a.shape[:2]:
             raise ValueError(f"mask: expected a bool mask of shape {a.shape[:2]}, got {mask.dtype} {mask.shape}")
-    titles = _strings(titles, 3, "titles")
+    titles = _strings(titles, 3, "titles", "panel")
     diff = np.abs(b - a).max(-1)  # (Ht, Wt)
     fig = _figure(3 * size + 0.6, size + (0.5 if suptitle else 0.3))
     axes = fig.subplots(1, 3)
