@@ -47,6 +47,22 @@ def test_square_mask_area_and_centre():
     assert int(widgets.square_mask((10, 20), 1.0).sum()) == 100
 
 
+def test_square_mask_position_keeps_the_area_inside_the_image():
+    m = widgets.square_mask(32, 0.25, center=(0.25, 0.75))  # 16 px square centred at x=8, y=24
+    assert int(m.sum()) == 256 and bool(m[16:32, 0:16].all())
+    corner = widgets.square_mask((20, 40), 0.25, center=(0.0, 0.0))  # shifted inside, not cropped
+    assert int(corner.sum()) == 10 * 10 and bool(corner[:10, :10].all())
+    far = widgets.square_mask((20, 40), 0.25, center=(1.0, 1.0))
+    assert int(far.sum()) == 100 and bool(far[10:, 30:].all())
+    assert torch.equal(widgets.image_region_mask("region", 32, 0.25, center=(0.25, 0.75)), m)
+
+
+@pytest.mark.parametrize("center", [(1.5, 0.5), (0.5, -0.1), (0.5,), "middle", (True, 0.5), None])
+def test_square_mask_rejects_bad_center(center):
+    with pytest.raises(ValueError, match=r"center: expected \(x, y\) fractions"):
+        widgets.square_mask(32, 0.25, center=center)
+
+
 @pytest.mark.parametrize("fraction", [0, 1.5, -0.1, True, "half"])
 def test_square_mask_rejects_bad_fraction(fraction):
     with pytest.raises(ValueError, match="fraction"):
@@ -119,6 +135,13 @@ def test_mask_modes_keep_outside_pixels(panel, obj):
     inside = widgets.square_mask(32, 0.25)
     assert not bool(panel.result.signal.abs().sum(1)[:, ~inside].any())
     assert "mask region" in panel.status.value
+    assert not panel.region_x.disabled and not panel.region_y.disabled
+    panel.region_x.value, panel.region_y.value = 0.2, 0.8  # move the square: each move re-runs
+    moved = widgets.square_mask(32, 0.25, center=(0.2, 0.8))
+    changed = panel.result.signal.abs().sum(1) > 0  # (B, H, W)
+    assert not bool(changed[:, ~moved].any()) and bool(changed[:, moved].any())
+    panel.mode.value = "full"
+    assert panel.region_x.disabled and panel.region_y.disabled
 
 
 def test_classifier_dropdown(panel, clf2):
@@ -163,6 +186,7 @@ def test_channels_last_images_and_world_labels(clf, images):
     ({"steps": 0}, ValueError, "steps: expected a positive int"),
     ({"alpha": 0.0}, ValueError, r"alpha: expected a number in \[0.25, 6.0\]"),
     ({"region": 1.5}, ValueError, r"region: expected a number in \[0.05, 1.0\]"),
+    ({"region_center": (2.0, 0.5)}, ValueError, r"center: expected \(x, y\)"),
     ({"seed": 0.5}, TypeError, "seed: expected an int"),
     ({"cell_px": 0}, ValueError, "cell_px: expected a positive int"),
 ])

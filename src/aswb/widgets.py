@@ -72,12 +72,16 @@ def _label(world_or_classifiers, label) -> int | torch.Tensor:
     return label
 
 
-def square_mask(size, fraction: float, device=None) -> torch.Tensor:
-    """A centred square covering ``fraction`` of an image's area.
+def square_mask(size, fraction: float, device=None, center=(0.5, 0.5)) -> torch.Tensor:
+    """A square covering ``fraction`` of an image's area, centred at ``center``.
 
     Args:
         size: ``int`` or ``(H, W)``; the square's side is ``round(sqrt(fraction) * min(H, W))`` (>= 1 px).
         fraction: area fraction in (0, 1].
+        device: torch device of the mask.
+        center: ``(x, y)`` of the square's centre as fractions of the width and height, each in
+            [0, 1] (``(0.5, 0.5)``: the image centre; ``(0, 0)``: the top-left corner). The square is
+            shifted to lie wholly inside the image, so its area never shrinks.
     Returns:
         (H, W) bool mask.
     """
@@ -86,22 +90,32 @@ def square_mask(size, fraction: float, device=None) -> torch.Tensor:
     H, W = image_size(size, "size")
     if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
         raise ValueError(f"fraction: expected an area fraction in (0, 1], got {fraction!r}")
+    try:
+        cx, cy = (float(c) for c in center)
+        ok = all(not isinstance(c, bool) for c in center) and 0 <= cx <= 1 and 0 <= cy <= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"center: expected (x, y) fractions of the width and height in [0, 1], got {center!r}")
     s = max(1, round(fraction ** 0.5 * min(H, W)))
-    top, left = (H - s) // 2, (W - s) // 2
+    top = min(max(round(cy * H - s / 2), 0), H - s)
+    left = min(max(round(cx * W - s / 2), 0), W - s)
     m = torch.zeros(H, W, dtype=torch.bool, device=device)
     m[top:top + s, left:left + s] = True
     return m
 
 
-def image_region_mask(mode: str, size, fraction: float = 0.25, object_mask: torch.Tensor | None = None):
+def image_region_mask(mode: str, size, fraction: float = 0.25, object_mask: torch.Tensor | None = None,
+                      center=(0.5, 0.5)):
     """The pixels a perturbation may change.
 
     Args:
-        mode: ``"full"`` (None: every pixel), ``"region"`` (a centred square, see :func:`square_mask`),
+        mode: ``"full"`` (None: every pixel), ``"region"`` (a square at ``center``, see :func:`square_mask`),
             ``"object"`` or ``"background"`` (the object mask or its complement).
         size: ``int`` or ``(H, W)``.
         fraction: area of the ``"region"`` square in (0, 1].
         object_mask: (H, W) or (B, H, W) bool, True on the object (e.g. ``bank.scene.mask > 0.5``).
+        center: ``(x, y)`` centre of the ``"region"`` square, fractions of width and height in [0, 1].
     Returns:
         None for ``"full"``, else an (H, W) or (B, H, W) bool mask for :func:`aswb.signals.assist_image`.
     """
@@ -111,7 +125,7 @@ def image_region_mask(mode: str, size, fraction: float = 0.25, object_mask: torc
         return None
     if mode == "region":
         dev = None if object_mask is None else object_mask.device
-        return square_mask(size, fraction, device=dev)
+        return square_mask(size, fraction, device=dev, center=center)
     if object_mask is None:
         raise ValueError(f"mode={mode!r} needs an object_mask (e.g. bank.scene.mask > 0.5)")
     return object_mask if mode == "object" else ~object_mask
@@ -163,7 +177,8 @@ class PerturbationPanel(_Panel):
     """2D assistive (or adversarial) perturbations with live controls; see :func:`perturbation_panel`.
 
     Controls (ipywidgets, attributes): ``eps`` (L∞: 1/255 units; L2: absolute), ``steps``,
-    ``alpha`` (step size in units of ε/steps), ``region`` (area of the centred square),
+    ``alpha`` (step size in units of ε/steps), ``region`` (area of the square), ``region_x`` /
+    ``region_y`` (its centre, fractions of width and height),
     ``mode`` (:data:`MASK_MODES`), ``classifier``, ``norm`` (``"linf"``/``"l2"``),
     ``direction`` (``"assist"``/``"attack"``).
     Display: ``images`` / ``captions`` (3 rows — original, δ, result — of B widgets each),
@@ -176,7 +191,8 @@ class PerturbationPanel(_Panel):
 
     def __init__(self, world_or_classifiers, images: torch.Tensor, labels, object_mask=None, eps: float = 8.0,
                  eps_l2: float = 1.0, steps: int = 5, alpha: float = 2.5, norm: str = "linf", mode: str = "full",
-                 region: float = 0.25, direction: str = "assist", classifier: str | None = None,
+                 region: float = 0.25, region_center=(0.5, 0.5), direction: str = "assist",
+                 classifier: str | None = None,
                  cell_px: int = 96, seed: int = 0):
         from .signals.image import _labels
 
@@ -205,6 +221,7 @@ class PerturbationPanel(_Panel):
             lo, hi = _EPS_SLIDER[n][1:3]
             if not lo <= v <= hi:
                 raise ValueError(f"{'eps' if n == 'linf' else 'eps_l2'}: expected a value in [{lo}, {hi}], got {v}")
+        square_mask(8, 0.25, center=region_center)  # validates the centre
         for n, v, lo, hi in (("alpha", alpha, 0.25, 6.0), ("region", region, 0.05, 1.0)):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
                 raise ValueError(f"{n}: expected a number in [{lo}, {hi}], got {v!r}")
@@ -221,6 +238,10 @@ class PerturbationPanel(_Panel):
                                    continuous_update=False, style=style)
         self.region = W.FloatSlider(value=region, min=0.05, max=1.0, step=0.05, description="region area",
                                     continuous_update=False, style=style)
+        self.region_x = W.FloatSlider(value=float(region_center[0]), min=0.0, max=1.0, step=0.05,
+                                      description="region x", continuous_update=False, style=style)
+        self.region_y = W.FloatSlider(value=float(region_center[1]), min=0.0, max=1.0, step=0.05,
+                                      description="region y", continuous_update=False, style=style)
         self.mode = W.Dropdown(options=list(modes), value=mode, description="mask", style=style)
         self.classifier = W.Dropdown(options=names, value=classifier, description="classifier", style=style)
         self.norm = W.ToggleButtons(options=[("L∞", "linf"), ("L2", "l2")], value=norm, description="norm",
@@ -242,14 +263,14 @@ class PerturbationPanel(_Panel):
                          layout=W.Layout(grid_template_columns=f"60px repeat({B}, {self.cell_px + 8}px)",
                                          grid_gap="2px"))
         controls = W.HBox([W.VBox([self.eps, self.steps, self.alpha]),
-                           W.VBox([self.mode, self.region, self.classifier]),
-                           W.VBox([self.norm, self.direction])])
+                           W.VBox([self.mode, self.region, self.region_x, self.region_y]),
+                           W.VBox([self.classifier, self.norm, self.direction])])
         self.widget = W.VBox([controls, self.summary, grid, self.status])
         self.widget.add_class("aswb-perturbation-panel")
         self.norm.observe(self._on_norm, names="value")
         self.mode.observe(lambda _: self._sync_enabled(), names="value")
-        self._watch([self.eps, self.steps, self.alpha, self.region, self.mode, self.classifier, self.norm,
-                     self.direction])
+        self._watch([self.eps, self.steps, self.alpha, self.region, self.region_x, self.region_y, self.mode,
+                     self.classifier, self.norm, self.direction])
         self.result = None
         self.update()
 
@@ -288,7 +309,7 @@ class PerturbationPanel(_Panel):
             self._hold = False
 
     def _sync_enabled(self) -> None:
-        self.region.disabled = self.mode.value != "region"
+        self.region.disabled = self.region_x.disabled = self.region_y.disabled = self.mode.value != "region"
 
     def eps_value(self) -> float:
         """The budget ε the slider stands for (L∞: ``value / 255``; L2: ``value``)."""
@@ -296,7 +317,8 @@ class PerturbationPanel(_Panel):
 
     def mask(self) -> torch.Tensor | None:
         """The current pixel mask: None (full), (H, W) or (B, H, W) bool."""
-        return image_region_mask(self.mode.value, tuple(self.x.shape[-2:]), self.region.value, self.object_mask)
+        return image_region_mask(self.mode.value, tuple(self.x.shape[-2:]), self.region.value, self.object_mask,
+                                 center=(self.region_x.value, self.region_y.value))
 
     def selected(self) -> list:
         """The classifiers the dropdown selects (all of them for "all (mean)")."""
@@ -355,8 +377,8 @@ def perturbation_panel(world_or_classifiers, images: torch.Tensor, labels, objec
             enables the ``"object"`` and ``"background"`` mask modes.
         **kwargs: starting values: ``eps`` (L∞ in 1/255, default 8), ``eps_l2`` (default 1.0),
             ``steps`` (5), ``alpha`` (2.5, in units of ε/steps), ``norm`` ("linf"), ``mode``
-            ("full"), ``region`` (0.25), ``direction`` ("assist"), ``classifier`` (first name),
-            ``cell_px`` (96, displayed image size), ``seed`` (0, random start of attacks).
+            ("full"), ``region`` (0.25), ``region_center`` ((0.5, 0.5): x, y fractions), ``direction``
+            ("assist"), ``classifier`` (first name), ``cell_px`` (96, displayed image size), ``seed`` (0, random start of attacks).
     Returns:
         a :class:`PerturbationPanel` (display it; its controls are attributes).
     Raises:
