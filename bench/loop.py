@@ -17,10 +17,7 @@ Targets: cached <= 1.15x and fresh <= 1.5x the classifier time.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import re
 import statistics
 import time
 
@@ -30,7 +27,8 @@ from aswb import toyworld as tw
 from aswb.models import Classifier
 from aswb.signals import assist_texture
 
-MARK = ("<!-- bench/loop.py tables: BEGIN -->", "<!-- bench/loop.py tables: END -->")
+from _common import publish
+
 
 
 def classifier(arch: str, size: int) -> Classifier:
@@ -107,20 +105,8 @@ def main(argv=None):
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     load0 = os.getloadavg()[0]
     rows = [measure(arch, a.views, a.size, a.steps, a.repeats, d) for d in devices for arch in a.arch]
-    head = (f"Machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
-            f"torch {torch.__version__}; {a.repeats} repeats of {a.steps} steps after a warm-up; 1-min load "
-            f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.")
-    md = head + "\n\n" + table(rows)
-    print(md)
-    print(json.dumps(rows, indent=1))
-    if a.markdown:
-        text = open(a.markdown).read()
-        block = f"{MARK[0]}\n\n{md}\n\n{MARK[1]}"
-        if MARK[0] in text:
-            text = re.sub(re.escape(MARK[0]) + ".*?" + re.escape(MARK[1]), lambda m: block, text, flags=re.S)
-        else:
-            text += "\n## The optimisation loop (bench/loop.py)\n\n" + block + "\n"
-        open(a.markdown, "w").write(text)
+    publish("bench/loop.py", "The optimisation loop (bench/loop.py)",
+            f"{a.repeats} repeats of {a.steps} steps after a warm-up", load0, table(rows), rows, a.markdown)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import statistics
 import time
 
@@ -33,11 +32,12 @@ import torchvision
 
 from aswb import render as R
 
+from _common import replace_block
+
 TARGETS = {"rasterize": 0.25, "shade vertex colours": 0.10, "shade texture": 0.10}  # x ResNet50
 FACES = {5_000: (51, 50), 20_000: (101, 100), 50_000: (126, 200), 100_000: (201, 250), 200_000: (251, 400)}  # 2 * sectors * (rings - 1)
 SIZES = (64, 128, 224, 512)
 VIEWS, SIZE, REF_FACES = 8, 224, 20_000
-BEGIN, END = "<!-- bench/render.py tables: BEGIN -->", "<!-- bench/render.py tables: END -->"
 
 
 def machine() -> str:
@@ -134,7 +134,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="2 repeats, 1 warm-up, reduced scaling table")
     p.add_argument("--repeats", type=int, help="measured repeats (default 5, --quick 2)")
     p.add_argument("--threads", type=int, help="torch.set_num_threads (default: leave torch's default)")
-    p.add_argument("--markdown", metavar="FILE", help=f"replace the tables between {BEGIN} and {END} in FILE")
+    p.add_argument("--markdown", metavar="FILE", help="replace this script's tables between their BEGIN/END markers in FILE")
     p.add_argument("--out", help="write the results as JSON to this path")
     args = p.parse_args()
     repeats, warmup = (2, 1) if args.quick else (5, 2)
@@ -160,13 +160,7 @@ def main() -> None:
                   f"({os.cpu_count()} CPUs; above that, other processes compete for them).")
     print(tables[-1])
     if args.markdown:
-        with open(args.markdown) as f:
-            doc = f.read()
-        if BEGIN not in doc or END not in doc:
-            raise ValueError(f"--markdown: {args.markdown} has no {BEGIN} ... {END} block to replace")
-        block = "\n\n".join([BEGIN, *tables, END])
-        with open(args.markdown, "w") as f:
-            f.write(re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, doc, flags=re.S))
+        replace_block(args.markdown, "bench/render.py", "\n\n".join(tables), "Rendering (bench/render.py)")
     if args.out:
         with open(args.out, "w") as f:
             json.dump(info, f, indent=2, default=str)

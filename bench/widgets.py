@@ -19,10 +19,7 @@ reported next to the ratios.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import re
 import statistics
 import time
 
@@ -31,7 +28,8 @@ import torch
 import aswb
 from aswb import widgets
 
-MARK = ("<!-- bench/widgets.py tables: BEGIN -->", "<!-- bench/widgets.py tables: END -->")
+from _common import publish
+
 TARGET_S = 2.0
 
 
@@ -106,20 +104,8 @@ def main(argv=None):
     a = p.parse_args(argv)
     load0 = os.getloadavg()[0]
     r = measure(a.images, a.steps, a.repeats, a.arch)
-    head = (f"Machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
-            f"torch {torch.__version__}; median of {a.repeats} updates after a warm-up; 1-min load "
-            f"{load0:.1f} at the start, {os.getloadavg()[0]:.1f} at the end.")
-    md = head + "\n\n" + table(r)
-    print(md)
-    print(json.dumps(r, indent=1))
-    if a.markdown:
-        text = open(a.markdown).read()
-        block = f"{MARK[0]}\n\n{md}\n\n{MARK[1]}"
-        if MARK[0] in text:
-            text = re.sub(re.escape(MARK[0]) + ".*?" + re.escape(MARK[1]), lambda m: block, text, flags=re.S)
-        else:
-            text += "\n## Interactive panels (bench/widgets.py)\n\n" + block + "\n"
-        open(a.markdown, "w").write(text)
+    publish("bench/widgets.py", "Interactive panels (bench/widgets.py)",
+            f"median of {a.repeats} updates after a warm-up", load0, table(r), r, a.markdown)
 
 
 if __name__ == "__main__":
