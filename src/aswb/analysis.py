@@ -161,7 +161,7 @@ def worst_case_views(classifiers, mesh: Mesh, label: int, texture: torch.Tensor 
                      supersample: int = 1, dist=(2.0, 4.0), elev=(-30.0, 60.0), azim=(0.0, 360.0),
                      light_elev=(-30.0, 80.0), light_azim=(0.0, 360.0), ambient=(0.1, 0.6),
                      intensity=(0.2, 0.9), fov: float = 45.0, background=(1.0, 1.0, 1.0), batch: int = 64,
-                     seed: int = 0, progress: bool = False) -> WorstViews:
+                     seed: int = 0, progress: bool | None = None) -> WorstViews:
     """Adversarially chosen views and lights: the ``k`` on which ``label`` is least confident.
 
     Visibility is not differentiable, so this is a gradient-free search: ``n_candidates``
@@ -194,6 +194,7 @@ def worst_case_views(classifiers, mesh: Mesh, label: int, texture: torch.Tensor 
     """
     from tqdm.auto import tqdm
 
+    from ._progress import show_progress
     from .evaluate import Bank
 
     clfs = _clf_dict(classifiers)
@@ -242,7 +243,7 @@ def worst_case_views(classifiers, mesh: Mesh, label: int, texture: torch.Tensor 
 
     params = lo + width * torch.rand(n, 7, generator=g, dtype=torch.float64)  # (n, 7) uniform in the ranges
     frames = []
-    bar = tqdm(total=rounds + 1, disable=not progress, desc="worst-case views")
+    bar = tqdm(total=rounds + 1, disable=not show_progress(progress), desc="worst-case views")
     for r in range(rounds + 1):
         if r > 0:
             best = torch.tensor(all_f.sort_values("p_true", kind="stable").index[:k].to_numpy())

@@ -150,6 +150,7 @@ def _notebooks(args: argparse.Namespace) -> int:
     for old in heads.glob("*.json"):  # a table of this run only, not of notebooks that failed now
         old.unlink()
     os.environ["ASWB_HEADLINES"] = str(heads)  # inherited by the kernels
+    os.environ["ASWB_PROGRESS"] = "0"  # no progress bars in executed notebooks: deterministic outputs
     failed = []
     for p in paths:
         t = time.perf_counter()

@@ -77,7 +77,7 @@ def fine_mesh(mesh, max_face_fraction: float = 0.01, max_times: int = 3):
 
 def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, steps: int = 120,
                alpha: float = 8 / 255, views: int = 8, eval_views: int = 32, baselines: bool = True,
-               conditions=EVAL_CONDITIONS, step_rule: str = "sign", progress: bool = False) -> ObjectRun:
+               conditions=EVAL_CONDITIONS, step_rule: str = "sign", progress: bool | None = None) -> ObjectRun:
     """Optimise and evaluate the paper's signals for one held-out object.
 
     Args:

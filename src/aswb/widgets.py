@@ -336,7 +336,7 @@ class PerturbationPanel(_Panel):
         attack = self.direction.value == "attack"
         fn = attack_image if attack else assist_image
         r = fn(self.selected(), self.x, self.labels, eps=eps, alpha=alpha, steps=steps, norm=norm,
-               mask=self.mask(), seed=self.seed)
+               mask=self.mask(), seed=self.seed, progress=False)  # an update is short: no bar flashing by
         idx = torch.arange(len(self.labels))
         pb, pa = r.extra["before"][idx, self.labels].cpu(), r.extra["after"][idx, self.labels].cpu()
         okb = (r.extra["before"].argmax(1) == self.labels).cpu()

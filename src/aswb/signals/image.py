@@ -79,7 +79,7 @@ def _one(clfs, images, labels, eps, norm, alpha, steps, mask, step_rule, random_
 
 def assist_image(classifiers, images: torch.Tensor, labels, eps=8 / 255, alpha: float | None = None, steps: int = 20,
                  norm: str = "linf", mask=None, step_rule: str = "sign", random_start: bool = False,
-                 attack: bool = False, progress: bool = False, seed: int = 0):
+                 attack: bool = False, progress: bool | None = None, seed: int = 0):
     """Assistive perturbations: PGD towards the TRUE label within an ε-ball (and a mask).
 
     Args:
@@ -121,7 +121,7 @@ def attack_image(classifiers, images, labels, eps=8 / 255, alpha=None, steps: in
 
 def universal_assist(classifiers, images: torch.Tensor, labels, eps: float = 8 / 255, alpha: float | None = None,
                      steps: int = 100, norm: str = "linf", batch_size: int = 32, attack: bool = False,
-                     progress: bool = False, seed: int = 0) -> SignalResult:
+                     progress: bool | None = None, seed: int = 0) -> SignalResult:
     """One perturbation δ (3, H, W) that assists (or, with ``attack``, fools) on a whole set.
 
     Each step uses a random minibatch of ``images`` (B, 3, H, W) in [0, 1] with ``labels``.

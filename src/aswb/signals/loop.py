@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from .._checks import _describe
+from .._progress import show_progress
 from .constraints import Constraint
 
 __all__ = ["LoopSettings", "Objective", "run", "STEP_RULES"]
@@ -36,7 +37,8 @@ class LoopSettings:
         sign: +1 assist (minimise the loss on the true label), -1 attack (maximise it).
         random_start: start from a random feasible point instead of the original.
         keep_best: return the iterate with the lowest loss seen (evaluated on the batch of its step).
-        progress: show a tqdm progress bar.
+        progress: show a tqdm progress bar; None: in a Jupyter kernel only (see
+            :func:`aswb._progress.show_progress`, ``$ASWB_PROGRESS`` overrides).
         seed: seeds the random start (samplers take their own generator).
     """
 
@@ -46,7 +48,7 @@ class LoopSettings:
     sign: int = 1
     random_start: bool = False
     keep_best: bool = False
-    progress: bool = False
+    progress: bool | None = None
     seed: int = 0
 
     def __post_init__(self):
@@ -59,6 +61,7 @@ class LoopSettings:
             raise ValueError(f"step_rule: expected one of {STEP_RULES}, got {self.step_rule!r}")
         if self.sign not in (1, -1):
             raise ValueError(f"sign: expected +1 (assist) or -1 (attack), got {self.sign!r}")
+        show_progress(self.progress)  # validates it
 
 
 def run(constraint: Constraint, objective: Objective, settings: LoopSettings = LoopSettings(),
@@ -93,7 +96,7 @@ def run(constraint: Constraint, objective: Objective, settings: LoopSettings = L
     m = v = None
     best, best_loss = x, math.inf
     rows = []
-    bar = tqdm(total=s.steps, disable=not s.progress, desc="assist" if s.sign > 0 else "attack", leave=False)
+    bar = tqdm(total=s.steps, disable=not show_progress(s.progress), desc="assist" if s.sign > 0 else "attack", leave=False)
     for step in range(s.steps + 1):
         x = x.detach().requires_grad_(step < s.steps)
         loss, p_true, extra = objective(x, step)

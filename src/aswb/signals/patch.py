@@ -88,7 +88,7 @@ def apply_patch(images: torch.Tensor, patch: torch.Tensor, center, scale=1.0, ro
 
 def eot_patch(classifiers, images: torch.Tensor, label: int, area: float = 0.05, steps: int = 200,
               alpha: float = 1 / 255 * 4, batch_size: int = 16, transforms: PatchTransforms = PatchTransforms(),
-              tv: float = 0.0, init: torch.Tensor | None = None, attack: bool = False, progress: bool = False,
+              tv: float = 0.0, init: torch.Tensor | None = None, attack: bool = False, progress: bool | None = None,
               seed: int = 0) -> SignalResult:
     """An assistive patch for one class, trained under random location, scale, rotation and brightness.
 

@@ -111,7 +111,8 @@ def texture_original(mesh: Mesh, kind: str) -> torch.Tensor:
 def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", mask=None, eps: float | None = None,
                    norm: str = "linf", alpha: float = 4 / 255, steps: int = 50, step_rule: str = "sign",
                    tv: float = 0.0, printability: float = 0.0, init: torch.Tensor | None = None,
-                   attack: bool = False, keep_best: bool = False, progress: bool = False, seed: int = 0) -> SignalResult:
+                   attack: bool = False, keep_best: bool = False, progress: bool | None = None,
+                   seed: int = 0) -> SignalResult:
     """Optimise a mesh's texture or vertex colours so classifiers see ``label`` (Algorithm 1).
 
     Args:
