@@ -37,6 +37,9 @@ def test_automatic_means_in_a_jupyter_kernel_only(monkeypatch):
     assert show_progress(None) is False  # a script or a terminal IPython-less run
     monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=ZMQInteractiveShell))
     assert show_progress(None) is True
+    hosted = type("Shell", (ZMQInteractiveShell,), {})  # a hosted notebook's own kernel shell
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=hosted))
+    assert show_progress(None) is True
     monkeypatch.delitem(sys.modules, "IPython")
     assert show_progress(None) is False
 

@@ -35,4 +35,5 @@ def show_progress(progress: bool | None) -> bool:
 def _in_jupyter_kernel() -> bool:
     ipython = sys.modules.get("IPython")  # never imported here: a script without it is no notebook
     shell = ipython.get_ipython() if ipython is not None else None
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    # Jupyter's kernel shell, or a subclass of it (Colab's, for one)
+    return shell is not None and any(c.__name__ == "ZMQInteractiveShell" for c in type(shell).__mro__)
