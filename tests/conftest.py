@@ -19,3 +19,11 @@ def clf():
 @pytest.fixture
 def clf2():
     return tiny(seed=1, name="tiny2")
+
+
+@pytest.fixture(scope="module")
+def jeep():
+    """A toy-world jeep (instance seed 2: not a held-out one), one per test module."""
+    from aswb import toyworld as tw
+
+    return tw.mesh("jeep", 2)

@@ -10,11 +10,6 @@ from tinynet import tiny
 
 
 @pytest.fixture(scope="module")
-def jeep():
-    return tw.mesh("jeep", 2)
-
-
-@pytest.fixture(scope="module")
 def bank(jeep):
     return tw.bank(jeep, 6, "easy", seed=0, size=32)
 
