@@ -76,12 +76,9 @@ def measure(images: int, steps: int, repeats: int, arch: str) -> dict:
 
 def _update(panel, **values) -> None:
     """Set widget values, then re-run the panel once: what one slider move triggers."""
-    panel._hold = True  # the observers would re-run the panel once per value
-    try:
+    with panel.held():  # the observers would re-run the panel once per value
         for k, v in values.items():
             getattr(panel, k).value = v
-    finally:
-        panel._hold = False
     panel.update()
 
 

@@ -123,6 +123,21 @@ def test_norm_toggle_switches_eps_units(panel):
     assert panel.result.settings["eps"] == pytest.approx(12 / 255)
 
 
+def test_held_changes_rerun_nothing_until_update(panel, monkeypatch):
+    runs = []
+    monkeypatch.setattr(panel, "update", lambda: runs.append(1))
+    panel.eps.value = 10.0
+    assert len(runs) == 1  # a plain change re-runs once
+    with panel.held():
+        with panel.held():  # nests
+            panel.norm.value = "l2"  # re-sets the ε slider inside: must not release the outer hold
+        panel.mode.value = "region"
+        panel.region.value = 0.5
+    assert len(runs) == 1 and not panel._hold
+    panel.norm.value = "linf"  # outside a held block the norm toggle re-runs exactly once
+    assert len(runs) == 2
+
+
 def test_mask_modes_keep_outside_pixels(panel, obj):
     assert panel.region.disabled
     panel.mode.value = "background"

@@ -14,6 +14,7 @@ whose :meth:`update` recomputes and redraws; a control change calls it. Displayi
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import time
@@ -160,6 +161,16 @@ class _Panel:
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
+    @contextlib.contextmanager
+    def held(self):
+        """Change several controls at once: inside ``with panel.held():`` no change re-runs the
+        panel (call :meth:`update` after the block). Nests; the previous state is restored."""
+        prev, self._hold = self._hold, True
+        try:
+            yield self
+        finally:
+            self._hold = prev
+
     def _watch(self, controls) -> None:
         for c in controls:
             c.observe(self._on_change, names="value")
@@ -302,11 +313,8 @@ class PerturbationPanel(_Panel):
 
     def _on_norm(self, change) -> None:
         self._eps_memory[change.old] = self.eps.value
-        self._hold = True
-        try:
+        with self.held():  # the norm's own change re-runs the panel; the slider's must not again
             self._set_eps_slider(change.new)
-        finally:
-            self._hold = False
 
     def _sync_enabled(self) -> None:
         self.region.disabled = self.region_x.disabled = self.region_y.disabled = self.mode.value != "region"
