@@ -1,6 +1,7 @@
 """Mesh I/O: round trips keep geometry and texture orientation; hand-written files load; errors are clear."""
 import json
 import os
+import re
 import struct
 import warnings
 from io import BytesIO
@@ -10,7 +11,8 @@ import pytest
 import torch
 from PIL import Image
 
-from aswb.render import MeshError, load_mesh, primitives, sample_texture, save_mesh
+from aswb.render import Mesh, MeshError, load_mesh, primitives, sample_texture, save_mesh
+from aswb.render.io import UP_AXES
 from aswb.render.mesh import concat
 
 RED, GREEN, BLUE = (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)
@@ -179,6 +181,26 @@ def test_shapenet_obj(tmp_path, newline):
     torch.testing.assert_close(colors, torch.tensor([RED, BLUE, GREEN]))
 
 
+@pytest.mark.parametrize("sub", ["", "models"])
+def test_shapenet_folder_loads_its_model_with_textures(tmp_path, sub):
+    obj = _shapenet(tmp_path)
+    want = load_mesh(obj, normalize=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ../images/texture0.png is found from the folder too
+        m = load_mesh(tmp_path / sub, normalize=False)
+    torch.testing.assert_close(m.verts, want.verts)
+    assert torch.equal(m.faces, want.faces) and torch.equal(m.face_materials, want.face_materials)
+    assert [t.shape for t in m.textures] == [(8, 8, 3), (1, 1, 3)]
+    torch.testing.assert_close(m.textures[0], _asym_texture(8, 8))
+
+
+def test_folder_without_a_shapenet_model(tmp_path):
+    (tmp_path / "other.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n")
+    with pytest.raises(FileNotFoundError, match=r"holds no ShapeNetCore-v2 model: looked for "
+                                                r"models/model_normalized.obj and model_normalized.obj"):
+        load_mesh(tmp_path)
+
+
 def test_obj_missing_texture_warns_and_uses_diffuse(tmp_path):
     with pytest.warns(UserWarning, match=r"texture image '\.\./images/texture0\.png' of material 'textured'"):
         m = load_mesh(_shapenet(tmp_path, image=False), normalize=False)
@@ -283,7 +305,74 @@ def test_normalize_and_device(tmp_path):
     assert abs(r - 1) < 1e-6 and unit.device == torch.device("cpu")
 
 
+# -- up axis --------------------------------------------------------------------------------
+def _signed_volume(m: Mesh) -> float:
+    """Signed volume enclosed by the faces (> 0 when they wind counter-clockwise seen from outside)."""
+    a, b, c = m.face_verts().double().unbind(1)
+    return float((a * torch.linalg.cross(b, c)).sum() / 6)
+
+
+def _turn_y_to(axis: str) -> torch.Tensor:
+    """A proper rotation (3, 3) taking +y to the unit vector named ``axis`` (Rodrigues)."""
+    d = torch.zeros(3, dtype=torch.float64)
+    d["xyz".index(axis[-1])] = -1.0 if axis.startswith("-") else 1.0
+    y = torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64)
+    if torch.allclose(d, -y):
+        return torch.diag(torch.tensor([1.0, -1.0, -1.0], dtype=torch.float64))  # half a turn about x
+    v, c = torch.linalg.cross(y, d), float(y @ d)
+    K = torch.tensor([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]], dtype=torch.float64)
+    return torch.eye(3, dtype=torch.float64) + K + K @ K / (1 + c)
+
+
+@pytest.mark.parametrize("up", UP_AXES)
+def test_up_axis_turns_the_mesh_upright(tmp_path, up):
+    """A tall, closed cone frustum standing along the file's ``up`` axis loads standing along +y."""
+    m = primitives.cylinder(0.3, 2.0, segments=12, radius_top=0.1)  # y-up, narrow end at the top
+    R = _turn_y_to(up)
+    tilted = Mesh(verts=(m.verts.double() @ R.T).float(), faces=m.faces)
+    save_mesh(tilted, tmp_path / "tall.obj")
+    back = load_mesh(tmp_path / "tall.obj", normalize=False, up=up)
+    ext = back.verts.amax(0) - back.verts.amin(0)
+    assert ext[1] > 1.5 * ext[0] and ext[1] > 1.5 * ext[2]  # tallest along y
+    top = m.verts[:, 1] > 0.9  # the narrow end ...
+    assert (back.verts[top, 1] > 0.9).all()  # ... is at +y, not at -y
+    # the map from file to loaded vertices is a proper rotation: faces still wind outwards
+    A = torch.linalg.lstsq(tilted.verts.double(), back.verts.double()).solution.T  # back = tilted @ A.T
+    torch.testing.assert_close(A @ A.T, torch.eye(3, dtype=torch.float64), atol=1e-5, rtol=0)
+    assert abs(float(torch.linalg.det(A)) - 1) < 1e-5
+    assert _signed_volume(m) > 0
+    assert _signed_volume(back) == pytest.approx(_signed_volume(m), rel=1e-5)
+
+
+def test_pybullet_mug_is_z_up():
+    """pybullet's mug is z-up (base at z = 0, rim at z = 0.1, handle along +y, 0.12 wide with it):
+    loaded with up="z" it stands on its base; loaded as y-up it lies on its side."""
+    import pybullet_data
+
+    path = os.path.join(pybullet_data.getDataPath(), "objects", "mug.obj")
+    lying, upright = load_mesh(path, normalize=False), load_mesh(path, normalize=False, up="z")
+    torch.testing.assert_close(upright.verts[:, 1], lying.verts[:, 2])  # file z is the new y
+
+    def base_normal(m: Mesh) -> torch.Tensor:  # mean normal of the base disc (file z = 0)
+        on_base = (m.face_verts()[..., 1 if m is upright else 2].abs() < 1e-6).all(-1)
+        assert on_base.sum() >= 8
+        return m.face_normals()[on_base].mean(0)
+
+    torch.testing.assert_close(base_normal(upright), torch.tensor([0.0, -1.0, 0.0]))  # stands on it
+    torch.testing.assert_close(base_normal(lying), torch.tensor([0.0, 0.0, -1.0]))  # lies on its side
+    assert _signed_volume(upright) > 0  # faces still wind outwards
+    assert _signed_volume(upright) == pytest.approx(_signed_volume(lying), rel=1e-5)
+
+
 # -- errors ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("up", ["w", "Z", "+z", "", None, 1])
+def test_unknown_up_axis(tmp_path, up):
+    save_mesh(primitives.quad(), tmp_path / "q.obj")
+    with pytest.raises(ValueError, match=r"up: expected the file's up axis, one of \('y', 'z', 'x', '-y', "
+                                         r"'-z', '-x'\), got " + re.escape(repr(up))):
+        load_mesh(tmp_path / "q.obj", up=up)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file: .*nope.obj"):
         load_mesh(tmp_path / "nope.obj")

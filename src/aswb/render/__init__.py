@@ -2,7 +2,8 @@
 
 Stages: :func:`rasterize` -> :class:`Fragments` -> :func:`interpolate` /
 :func:`sample_texture` -> :func:`shade` (lighting, anti-aliasing, compositing).
-:class:`Scene` caches the fragments of fixed cameras.
+:class:`Scene` caches the fragments of fixed cameras; :func:`unwrap` gives any mesh one
+texture atlas (xatlas) with its colours baked in.
 """
 from .camera import Cameras, orbit, sample_views, view_eye
 from .lights import Lights, sample_lights
@@ -10,6 +11,7 @@ from .mesh import Mesh, MeshError, concat, subdivide
 from .raster import BACKENDS, Fragments, kaolin_available, rasterize
 from .scene import Scene
 from .shade import composite, expose, interpolate, sample_texture, shade, surface_colors
+from .unwrap import unwrap  # imports xatlas (compiled) only when called; binds the function, not the module
 from . import primitives
 
 __all__ = [
@@ -18,7 +20,7 @@ __all__ = [
     "Lights", "sample_lights",
     "Fragments", "rasterize", "BACKENDS", "kaolin_available",
     "interpolate", "sample_texture", "surface_colors", "shade", "composite", "expose",
-    "Scene", "primitives",
+    "Scene", "primitives", "unwrap",
 ]
 
 

@@ -9,7 +9,9 @@ Loading goes through trimesh (imported lazily) and returns a :class:`~aswb.rende
   material colour (OBJ ``Kd``, glTF ``baseColorFactor``) gets a 1x1 texture of that colour;
   one with vertex (or face) colours gets ``vertex_colors``; otherwise the mesh has no colour
   (in a file that mixes these, :func:`~aswb.render.concat` decides);
-- UVs follow the OBJ convention (v up): trimesh flips glTF UVs on load and on export.
+- UVs follow the OBJ convention (v up): trimesh flips glTF UVs on load and on export;
+- ``up`` names the file's up axis, turned to aswb's +y by a rotation; a ShapeNetCore-v2
+  model folder loads its ``models/model_normalized.obj`` with the ``../images/`` textures.
 
 Saving writes OBJ + MTL + one PNG per material by hand, GLB/glTF through trimesh (one
 primitive per material with a PBR base-colour texture) and PLY (geometry and vertex
@@ -21,6 +23,7 @@ import os
 import re
 import uuid
 import warnings
+from dataclasses import replace
 from io import StringIO
 from pathlib import Path
 
@@ -30,35 +33,56 @@ import torch
 from .._checks import _describe
 from .mesh import Mesh, MeshError, concat
 
-__all__ = ["load_mesh", "save_mesh"]
+__all__ = ["load_mesh", "save_mesh", "UP_AXES"]
 
 LOAD_FORMATS = (".obj", ".glb", ".gltf", ".ply", ".off", ".stl")
 SAVE_FORMATS = (".obj", ".glb", ".gltf", ".ply")
+UP_AXES = ("y", "z", "x", "-y", "-z", "-x")
+# rotation (det +1) taking each file up axis to +y; row i gives new coordinate i in file coordinates
+_UP_ROTATIONS = {
+    "z": ((1, 0, 0), (0, 0, 1), (0, -1, 0)),  # (x, y, z) -> (x, z, -y)
+    "x": ((0, -1, 0), (1, 0, 0), (0, 0, 1)),  # -> (-y, x, z)
+    "-y": ((1, 0, 0), (0, -1, 0), (0, 0, -1)),  # -> (x, -y, -z): half a turn about x
+    "-z": ((1, 0, 0), (0, 0, -1), (0, 1, 0)),  # -> (x, -z, y)
+    "-x": ((0, 1, 0), (-1, 0, 0), (0, 0, 1)),  # -> (y, -x, z)
+}
+SHAPENET_OBJ = ("models/model_normalized.obj", "model_normalized.obj")  # in a model folder / its models/
 
 
-def load_mesh(path, normalize: bool = True, device=None) -> Mesh:
+def load_mesh(path, normalize: bool = True, device=None, up: str = "y") -> Mesh:
     """Load a triangle mesh with its textures or vertex colours.
 
     Args:
         path: file ending in .obj, .glb, .gltf, .ply, .off or .stl; an OBJ's ``mtllib`` and
-            ``map_Kd`` images are resolved relative to it.
+            ``map_Kd`` images are resolved relative to it. Or a ShapeNetCore-v2 model folder
+            (the one holding ``models/model_normalized.obj``, whose materials point at
+            ``../images/``), or that ``models/`` folder itself.
         normalize: centre the bounding box at the origin and scale to a unit bounding sphere.
         device: torch device of the result (default CPU).
+        up: the file's up axis, one of ``UP_AXES`` (``"y"``, ``"z"``, ``"x"``, ``"-y"``,
+            ``"-z"``, ``"-x"``); the mesh is turned by a proper rotation (faces keep their
+            winding) so that this axis becomes +y, aswb's up. ShapeNet and glTF are y-up;
+            Blender, ROS/pybullet and most CAD exports are z-up (``up="z"`` maps (x, y, z) to
+            (x, z, -y): the file's -y, Blender's front, faces +z, the camera at azimuth 0).
     Returns:
         Mesh with verts (V, 3) float32, faces (F, 3) int64 (polygons triangulated) and, when the
         file has them, uvs/face_uvs (v up), textures (tuple of (Ht, Wt, 3) float32 in [0, 1])
         with face_materials (F,) int64, or vertex_colors (V, 3) float32 in [0, 1]; parts
         {geometry name: (F,) bool} when the file holds several geometries.
     Raises:
-        FileNotFoundError: ``path`` does not exist.
-        ValueError: unsupported extension.
+        FileNotFoundError: ``path`` does not exist, or is a folder without a ShapeNet model.
+        ValueError: unsupported extension, or an unknown ``up``.
         MeshError: the file cannot be parsed, holds no triangles, or is malformed (NaN
             vertices, face indices out of range).
     Warns:
         UserWarning: an OBJ's material library or texture image is missing; the affected
             materials fall back to their diffuse colour.
     """
+    if not isinstance(up, str) or up not in UP_AXES:
+        raise ValueError(f"up: expected the file's up axis, one of {UP_AXES}, got {up!r}")
     path = Path(path)
+    if path.is_dir():
+        path = _shapenet_obj(path)
     ext = path.suffix.lower()
     if ext not in LOAD_FORMATS:
         raise ValueError(f"load_mesh: unsupported file extension {ext!r} ({path}); expected one of {LOAD_FORMATS}")
@@ -92,6 +116,9 @@ def load_mesh(path, normalize: bool = True, device=None) -> Mesh:
     try:
         pieces = [_to_mesh(g, n) for g, n in zip(meshes, names)]
         mesh = pieces[0] if len(pieces) == 1 else concat(pieces)
+        if up != "y":
+            rot = torch.tensor(_UP_ROTATIONS[up], dtype=mesh.verts.dtype)  # (3, 3), rows: new axes
+            mesh = replace(mesh, verts=mesh.verts @ rot.T)  # exact: entries are 0 and +-1
         mesh = mesh.normalized() if normalize else mesh
     except MeshError as e:
         raise MeshError(f"load_mesh: {path}: {e}") from e
@@ -128,6 +155,15 @@ def save_mesh(mesh: Mesh, path) -> None:
 
 
 # -- loading helpers ------------------------------------------------------------------------
+def _shapenet_obj(folder: Path) -> Path:
+    """The OBJ of a ShapeNetCore-v2 model folder (or of its ``models/`` subfolder)."""
+    for rel in SHAPENET_OBJ:
+        if (folder / rel).is_file():
+            return folder / rel
+    raise FileNotFoundError(f"load_mesh: {folder} is a folder but holds no ShapeNetCore-v2 model: looked for "
+                            f"{' and '.join(SHAPENET_OBJ)} in it; give a mesh file or a ShapeNet model folder")
+
+
 def _obj_texture_refs(path: Path, resolver) -> dict[str, str]:
     """``{material: map_Kd file}`` of the OBJ's material library, found as trimesh finds it."""
     with open(path, "rb") as f:
