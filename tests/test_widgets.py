@@ -8,7 +8,15 @@ from PIL import Image
 
 from aswb import World, widgets
 from aswb.render import primitives
+from aswb.views import STANDARD_CONDITIONS, ViewDistribution
+from aswb.world import WorldObject
 from tinynet import tiny
+
+
+def _world(classifiers, labels):
+    """A small world of the tiny classifiers at 32 px whose objects are boxes."""
+    catalogue = {k: WorldObject(k, v, lambda seed: primitives.box((1.0, 1.0, 1.0))) for k, v in labels.items()}
+    return World("test", classifiers, catalogue, ViewDistribution(STANDARD_CONDITIONS, 32, 1))
 
 
 def _ptrue(panel) -> tuple[float, float]:
@@ -177,7 +185,7 @@ def test_errors_during_interaction_show_in_status(clf, images):
 
 
 def test_channels_last_images_and_world_labels(clf, images):
-    w = World("test", {"tiny": clf}, 32, 1, {"a": 0, "b": 5})
+    w = _world({"tiny": clf}, {"a": 0, "b": 5})
     p = widgets.perturbation_panel(w, images.permute(0, 2, 3, 1), "b")
     assert p.labels.tolist() == [5] * 4 and p.x.shape == (4, 3, 32, 32)
     assert p.classifier.options == ("tiny",)
@@ -227,7 +235,7 @@ def test_panel_displays_as_its_widget(panel):
 # ----------------------------------------------------------------------------- texture panel
 @pytest.fixture
 def world(clf, clf2):
-    return World("test", {"tiny": clf, "tiny2": clf2}, 32, 1, {"a": 0, "b": 3})
+    return _world({"tiny": clf, "tiny2": clf2}, {"a": 0, "b": 3})
 
 
 @pytest.fixture
@@ -279,7 +287,7 @@ def test_texture_panel_rejects_bad_inputs(world, box, clf, images):
         widgets.texture_panel(world, box, torch.rand(32, 32, 3), 0)
     with pytest.raises(ValueError, match="label: give the true class"):
         widgets.texture_panel(world, box, torch.rand(64, 64, 3))
-    with pytest.raises(ValueError, match="unknown class 'zebra'"):
+    with pytest.raises(ValueError, match="unknown object 'zebra'"):
         widgets.texture_panel(world, box, torch.rand(64, 64, 3), "zebra")
     with pytest.raises(ValueError, match="expected a 'uv' or 'vertex' result"):
         widgets.texture_panel(world, box, assist_image(clf, images, 0, steps=1), 0)

@@ -23,6 +23,7 @@ def test_imagenet_world_from_a_cached_checkpoint(tmp_path, monkeypatch):
     w = load_world("imagenet", archs=["resnet18"])
     assert w.image_size == 224 and w.label("jeep") == IMAGENET_LABELS["jeep"] == 609
     assert w.category(w.label("traffic_light")) == "traffic light"
+    assert w.category(w.label("mug")) == "coffee mug"  # the real catalogue too
 
 
 def test_imagenet_world_without_weights_names_the_missing_file(tmp_path, monkeypatch):
@@ -34,8 +35,12 @@ def test_imagenet_world_without_weights_names_the_missing_file(tmp_path, monkeyp
 def test_world_errors():
     with pytest.raises(ValueError, match="world: expected one of"):
         load_world("mars")
-    with pytest.raises(ValueError, match="unknown class"):
+    with pytest.raises(ValueError, match="unknown object 'submarine' in the toy world"):
         load_world("toy", archs=["resnet18"]).label("submarine")
+    with pytest.raises(ValueError, match="archs: expected at least one classifier"):
+        load_world("toy", archs=[])
+    with pytest.raises(ValueError, match="unknown toy architecture"):
+        load_world("toy", archs=["vgg99"])
 
 
 def test_asking_for_a_classifier_the_world_did_not_load_says_what_is_loaded():
@@ -50,3 +55,88 @@ def test_asking_for_a_classifier_the_world_did_not_load_says_what_is_loaded():
     assert "'resnet50' is not loaded in the toy world (loaded: resnet18)" in msg
     assert "aswb.load_world('toy', archs=['resnet50', ...])" in msg
     assert world.classifiers.get("resnet50") is None and "resnet50" not in world.classifiers
+
+
+# --------------------------------------------------------------------------- generic worlds
+def test_worlds_share_the_interface():
+    from aswb.views import CONDITION_NAMES
+
+    for w in (load_world("toy", archs=["resnet18"]), load_world("real", archs=["efficientnet_lite0"])):
+        assert set(CONDITION_NAMES) <= set(w.views.conditions)
+        name = w.objects[0]
+        mesh = w.mesh(name)
+        assert w.mesh(name) is mesh  # loaded once per world
+        assert w.sampler(mesh, 2, ("easy", "hard"), seed=0)(0).render().shape == (2, w.image_size, w.image_size, 3)
+        assert isinstance(w.label(name), int) and w.labels[name] == w.label(name)
+
+
+def test_register_world_makes_a_user_world_loadable():
+    from aswb import World, WorldObject, register_world
+    from aswb.render import primitives
+    from aswb.views import STANDARD_CONDITIONS, ViewDistribution
+    from aswb.world import WORLDS
+
+    def loader(archs=None, device=None):
+        from aswb import toyworld as tw
+
+        return World("boxes", {"resnet18": tw.classifier("resnet18")},
+                     {"box": WorldObject("box", 0, lambda seed: primitives.box((1, 1, 1)), "a unit box")},
+                     ViewDistribution(STANDARD_CONDITIONS, 32, 1))
+
+    register_world("boxes", loader)
+    try:
+        w = load_world("boxes")
+        assert w.objects == ("box",) and w.bank(w.mesh("box"), 2, "hard").render().shape == (2, 32, 32, 3)
+    finally:
+        WORLDS.pop("boxes")
+    with pytest.raises(TypeError, match="loader: expected a callable"):
+        register_world("x", 3)
+
+
+def test_a_world_needs_classifiers_and_the_four_conditions():
+    from aswb import World
+    from aswb.views import STANDARD_CONDITIONS, ViewDistribution
+
+    with pytest.raises(ValueError, match="at least one classifier"):
+        World("w", {}, {}, ViewDistribution(STANDARD_CONDITIONS, 32))
+    with pytest.raises(ValueError, match=r"lack the conditions \['hard'\]"):
+        World("w", {"t": object()}, {}, ViewDistribution({k: v for k, v in STANDARD_CONDITIONS.items() if k != "hard"}, 32))
+    with pytest.raises(TypeError, match="views: expected a ViewDistribution"):
+        World("w", {"t": object()}, {}, None)
+
+
+# --------------------------------------------------------------------------- the real world
+@pytest.fixture(scope="module")
+def real():
+    return load_world("real", archs=["efficientnet_lite0"])
+
+
+def test_real_world_loads_offline(real):
+    from aswb.realworld import OBJECTS
+
+    assert real.image_size == 224 and len(real.objects) >= 6 and set(real.objects) == set(OBJECTS)
+    assert real.classifiers["efficientnet_lite0"].input_size == (224, 224)
+    assert real.category(real.label("mug")) == "coffee mug"
+    assert real.category(real.label("soccer_ball")) == "soccer ball"
+    assert "pybullet_data/objects/mug.obj" in real.catalogue["mug"].provenance
+    for name in real.objects:
+        m = real.mesh(name)
+        assert m.textures is not None and len(m.textures) == 1 and m.vertex_colors is None, name
+        assert m.uvs.min() >= 0 and m.uvs.max() <= 1, name
+        r = m.verts.norm(dim=1).max()
+        assert 0.99 < float(r) <= 1.0 + 1e-5, name  # unit bounding sphere
+
+
+def test_efficientnet_lite0_calls_the_soccer_ball_a_soccer_ball(real):
+    clf = real.classifiers["efficientnet_lite0"]
+    with torch.no_grad():
+        x = real.bank(real.mesh("soccer_ball"), 8, "easy", seed=0).render().permute(0, 3, 1, 2)
+        p = clf.probs(x)
+    assert (p.argmax(1) == real.label("soccer_ball")).float().mean() >= 0.75
+    assert p[:, real.label("soccer_ball")].mean() > 0.5
+
+
+def test_the_real_world_is_judged_by_its_own_classifiers_only(real):
+    assert all(c.num_classes == 1000 and c.name.startswith("efficientnet_lite") for c in real.classifiers.values())
+    with pytest.raises(ValueError, match="unknown object 'jeep' in the real world"):
+        real.mesh("jeep")

@@ -5,7 +5,7 @@ MORE confident in the true class (Pestana et al., CVPR 2021 workshop).
 """
 from ._seed import default_device, seed_everything
 from .report import headline
-from .world import World, load_world
+from .world import World, WorldObject, load_world, register_world
 
 __version__ = "0.1.0"
-__all__ = ["seed_everything", "default_device", "load_world", "World", "headline", "__version__"]
+__all__ = ["seed_everything", "default_device", "load_world", "register_world", "World", "WorldObject", "headline", "__version__"]

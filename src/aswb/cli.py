@@ -14,16 +14,25 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the chosen command, return its exit code."""
     parser = argparse.ArgumentParser(prog="aswb", description="Assistive Signals Workbench.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = sub.add_parser("demo", help="render a toy-world object: views x lights x texture/vertex colours")
-    demo.add_argument("--object", default="jeep", help="toy class to render (default: jeep)")
+    demo = sub.add_parser("demo", help="the main job: make an object easier to recognise (renders, signals, "
+                                       "controls, held-out views)")
+    demo.add_argument("--world", default="real", help="world to run in: real (default: EfficientNet-Lite on "
+                                                      "real meshes, 224 px) or toy (64 px, fast)")
+    demo.add_argument("--object", default=None, help="object of the world (default: mug in the real world, "
+                                                     "jeep in the toy world)")
     demo.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs)")
     demo.add_argument("--size", type=_positive_int, default=160, help="image size in pixels (default: 160)")
     demo.add_argument("--views", type=_positive_int, default=8, help="orbit views (default: 8)")
     demo.add_argument("--readme-image", type=Path, default=None, metavar="PATH",
                       help="also save a one-row turntable strip to PATH")
-    demo.add_argument("--arch", default="resnet18", help="toy classifier the signals are optimised for")
-    demo.add_argument("--steps", type=_positive_int, default=60, help="optimisation steps per signal (default: 60)")
-    demo.add_argument("--eval-views", type=_positive_int, default=24, help="held-out views per condition")
+    demo.add_argument("--arch", default=None, help="classifier the signals are optimised for (default: "
+                                                   "efficientnet_lite0, or resnet18 in the toy world)")
+    demo.add_argument("--steps", type=_positive_int, default=None,
+                      help="optimisation steps per signal (default: 40 in the real world, 60 in the toy world)")
+    demo.add_argument("--views-per-step", type=_positive_int, default=None,
+                      help="fresh views per optimisation step (default: 4 real, 8 toy)")
+    demo.add_argument("--eval-views", type=_positive_int, default=None,
+                      help="held-out views per condition (default: 12 real, 24 toy)")
     demo.add_argument("--render-only", action="store_true", help="only the render grid, no signals")
     demo.set_defaults(run=_demo)
     nb = sub.add_parser("notebooks", help="execute the notebooks headless into OUT (notebook + HTML) "
@@ -35,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="store the outputs back into each notebook (what `make test` compares with), "
                          "without execution timestamps; a notebook that fails is left as it was and its "
                          "executed copy goes to OUT")
+    nb.add_argument("--store-headlines", type=Path, default=None, metavar="REFERENCE",
+                    help="when every notebook passed, store their headline numbers as the reference values "
+                         "in REFERENCE (e.g. notebooks/headlines.json; its tolerances and claims are kept)")
     nb.set_defaults(run=_notebooks)
     args = parser.parse_args(argv)
     return args.run(args)
@@ -50,14 +62,23 @@ def _positive_int(s: str) -> int:
     return n
 
 
+#: demo defaults per world: object, classifier, steps, fresh views per step, held-out views per condition
+_DEMO = {"real": ("mug", "efficientnet_lite0", 40, 4, 12), "toy": ("jeep", "resnet18", 60, 8, 24)}
+
+
 def _demo(args: argparse.Namespace) -> int:
-    from . import default_device
-    from . import toyworld
+    from . import default_device, load_world
     from .render import Lights, Scene, orbit
     from .viz import image_grid
 
+    defaults = _DEMO.get(args.world, _DEMO["toy"])
+    for k, v in zip(("object", "arch", "steps", "views_per_step", "eval_views"), defaults):
+        if getattr(args, k) is None:
+            setattr(args, k, v)
     t = [time.perf_counter()]
-    mesh = toyworld.mesh(args.object, seed=0)
+    world = load_world(args.world)
+    args.loaded_world = world
+    mesh = world.mesh(args.object, seed=0 if args.world == "toy" else None)
     lights = {
         "warm key, upper left": Lights(ambient=0.35, direction=(-1.0, 1.2, 0.6), intensity=0.9,
                                        color=(1.0, 0.85, 0.65)),
@@ -94,17 +115,19 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _signals(args: argparse.Namespace) -> int:
-    """The main job: a 3D patch, a 2D patch, a full texture and controls on a held-out toy
-    object, judged on held-out views by every toy classifier."""
+    """The main job: a 3D patch, a 2D patch, a full texture and controls on an object of the
+    world (a held-out instance in the toy world), judged on held-out views by every classifier
+    of the world."""
     import pandas as pd
 
-    from . import evaluate, load_world
+    from . import evaluate
     from .experiment import run_object, save_run
     from .viz import image_grid
 
     t0 = time.perf_counter()
-    world = load_world("toy")
-    run = run_object(world, args.object, source=args.arch, steps=args.steps, eval_views=args.eval_views, progress=True)
+    world = args.loaded_world
+    run = run_object(world, args.object, source=args.arch, steps=args.steps, views=args.views_per_step,
+                     eval_views=args.eval_views, progress=True)
     save_run(run, args.out / "signals")
     s = evaluate.summary(run.frame)
     table = s.pivot_table(index=["condition", "variant"], columns="model", values="p_true").round(3)
@@ -135,7 +158,7 @@ def _notebooks(args: argparse.Namespace) -> int:
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
-    from .report import headlines
+    from .report import headlines, store_reference
 
     paths = args.paths or sorted(Path("notebooks").glob("*.ipynb"))
     if not paths:
@@ -180,4 +203,8 @@ def _notebooks(args: argparse.Namespace) -> int:
         print("\nHeadline results:\n" + table.pivot_table(index=["source", "metric"], values="value").to_string())
     if failed:
         print(f"\nfailed: {', '.join(failed)}")
-    return 1 if failed else 0
+        return 1
+    if args.store_headlines is not None:
+        store_reference(heads, args.store_headlines)
+        print(f"stored the headline numbers as references in {args.store_headlines}")
+    return 0

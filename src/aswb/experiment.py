@@ -51,10 +51,9 @@ def patch_region(world, mesh, area: float, conditions=("easy", "hard")):
 def two_d_patch(world, clf, mesh, label: int, faces, steps: int, seed: int = 3) -> SignalResult:
     """Brown et al.'s EoT patch trained on 2D renders of the object (easy + hard), with the 3D
     patch's mean image footprint as its area — the paper's "2D patch" baseline."""
-    from . import toyworld as tw
-
     g = torch.Generator().manual_seed(seed)
-    renders = torch.cat([tw.render_views(mesh, 16, c, g, size=world.image_size) for c in ("easy", "hard")])
+    with torch.no_grad():
+        renders = torch.cat([world.render(mesh, 16, c, g) for c in ("easy", "hard")])  # (32, H, W, 3)
     look = world.bank(mesh, 24, "easy", seed=5)
     fi = look.scene.fragments.face_idx
     frac = float(torch.where(fi >= 0, faces[fi.clamp_min(0)], False).float().mean())

@@ -1,0 +1,35 @@
+"""The toy world as an :class:`aswb.World`: the shipped toy classifiers, the eight procedural
+classes (a held-out instance by default) and the toy view distribution at 64 px."""
+from __future__ import annotations
+
+from functools import partial
+
+from ..world import World, WorldObject
+from .world import CLASSES, VIEWS, mesh
+
+__all__ = ["load_world", "catalogue", "DEFAULT_ARCHS"]
+
+#: the classifiers ``load_world("toy")`` loads by default
+DEFAULT_ARCHS = ("resnet18", "densenet121", "shufflenet_v2_x1_0")
+
+
+def _instance(cls: str, seed: int | None):
+    from .train import HELDOUT_SEEDS
+
+    return mesh(cls, HELDOUT_SEEDS[0] if seed is None else seed)
+
+
+def catalogue(labels=None) -> dict[str, WorldObject]:
+    """{toy class: :class:`WorldObject`}; ``labels`` maps a class to another label space
+    (e.g. :data:`aswb.toyworld.IMAGENET_LABELS`), default the toy classifiers' own indices."""
+    labels = labels or {c: i for i, c in enumerate(CLASSES)}
+    return {c: WorldObject(c, labels[c], partial(_instance, c), f"procedural toy {c} (aswb.toyworld.mesh)")
+            for c in CLASSES}
+
+
+def load_world(archs=None, device=None) -> World:
+    """``aswb.load_world("toy")``: the shipped toy classifiers (default all three) on toy objects."""
+    from . import classifier
+
+    clfs = {a: classifier(a, device=device) for a in (archs or DEFAULT_ARCHS)}
+    return World("toy", clfs, catalogue(), VIEWS)
