@@ -13,7 +13,7 @@ from aswb.cli import main
 
 def test_demo_writes_a_labelled_grid(tmp_path, capsys):
     strip = tmp_path / "img" / "turntable.png"
-    rc = main(["demo", "--out", str(tmp_path / "out"), "--size", "48", "--views", "4",
+    rc = main(["demo", "--world", "toy", "--out", str(tmp_path / "out"), "--size", "48", "--views", "4",
                "--readme-image", str(strip), "--render-only"])
     assert rc == 0
     path = tmp_path / "out" / "demo_render.png"
@@ -34,7 +34,8 @@ def test_demo_writes_a_labelled_grid(tmp_path, capsys):
 
 
 def test_demo_runs_the_signals_pipeline(tmp_path, capsys):
-    rc = main(["demo", "--out", str(tmp_path), "--size", "32", "--views", "2", "--steps", "2", "--eval-views", "2"])
+    rc = main(["demo", "--world", "toy", "--out", str(tmp_path), "--size", "32", "--views", "2", "--steps", "2",
+               "--eval-views", "2"])
     assert rc == 0
     out = capsys.readouterr().out
     assert "Mean true-class probability of a held-out jeep" in out and "3d_patch" in out and "patch_white" in out
@@ -44,7 +45,20 @@ def test_demo_runs_the_signals_pipeline(tmp_path, capsys):
     assert Image.open(tmp_path / "demo_signals.png").size[0] > 6 * 64
 
 
-@pytest.mark.parametrize("argv", [[], ["demo", "--size", "0"], ["demo", "--views", "x"], ["nope"]])
+@pytest.mark.slow
+def test_demo_runs_on_the_real_world_by_default(tmp_path, capsys):
+    rc = main(["demo", "--out", str(tmp_path), "--size", "64", "--views", "2", "--steps", "2", "--views-per-step", "2",
+               "--eval-views", "1"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "Mean true-class probability of the mug (coffee mug)" in out and "efficientnet_lite2" in out
+    assert "full_white" in out and "patch_white" in out  # the controls
+    assert (tmp_path / "signals" / "full_texture" / "mesh.glb").is_file()
+    assert Image.open(tmp_path / "demo_signals.png").size[0] > 6 * 224
+
+
+@pytest.mark.parametrize("argv", [[], ["demo", "--size", "0"], ["demo", "--views", "x"], ["nope"],
+                                  ["demo", "--world", "mars"]])
 def test_bad_arguments_exit_with_usage_error(argv, capsys):
     with pytest.raises(SystemExit) as e:
         main(argv)

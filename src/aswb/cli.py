@@ -12,11 +12,13 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the chosen command, return its exit code."""
+    from .world import WORLDS
+
     parser = argparse.ArgumentParser(prog="aswb", description="Assistive Signals Workbench.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser("demo", help="the main job: make an object easier to recognise (renders, signals, "
                                        "controls, held-out views)")
-    demo.add_argument("--world", default="real", help="world to run in: real (default: EfficientNet-Lite on "
+    demo.add_argument("--world", default="real", choices=sorted(WORLDS), help="world to run in: real (default: EfficientNet-Lite on "
                                                       "real meshes, 224 px) or toy (64 px, fast)")
     demo.add_argument("--object", default=None, help="object of the world (default: mug in the real world, "
                                                      "jeep in the toy world)")
@@ -132,7 +134,8 @@ def _signals(args: argparse.Namespace) -> int:
     s = evaluate.summary(run.frame)
     table = s.pivot_table(index=["condition", "variant"], columns="model", values="p_true").round(3)
     pd.set_option("display.width", 160)
-    print(f"\nMean true-class probability of a held-out {args.object} on {args.eval_views} held-out views per "
+    what = f"a held-out {args.object}" if world.name == "toy" else f"the {args.object} ({world.category(run.info['label'])})"
+    print(f"\nMean true-class probability of {what} on {args.eval_views} held-out views per "
           f"condition (signals optimised for {args.arch}, {args.steps} steps; 3D patch = {run.patch_area:.1%} of "
           f"the surface):\n{table.to_string()}")
     bank = world.bank(run.info["mesh"], 6, "hard_view", seed=1000 + 1)

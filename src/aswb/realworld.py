@@ -2,15 +2,16 @@
 
 - Classifiers: EfficientNet-Lite0/1/2 (ImageNet-1k; weights ship inside installed packages, see
   :mod:`aswb.models.lite`).
-- Objects: meshes from the ``pybullet_data`` package (installed with ``pybullet``), turned
+- Objects: six real meshes from the ``pybullet_data`` package (installed with ``pybullet``), turned
   y-up, normalised to a unit bounding sphere, each with ONE optimisable UV texture: meshes
   without a single texture get a fresh ``xatlas`` atlas with their colours baked in
-  (:func:`aswb.render.unwrap`).
+  (:func:`aswb.render.unwrap`); then the toy world's procedural objects under their ImageNet
+  labels (``world.objects`` lists the real ones first; :data:`OBJECTS` holds the real ones).
 - Views: the same four conditions as the toy world (:data:`aswb.views.STANDARD_CONDITIONS`: easy;
   hard = unusual elevations and distances, dim grazing light, sensor noise) at 224 px.
 
-``load_world("imagenet")`` judges the same catalogue (plus the toy objects, by their ImageNet
-labels) with torchvision classifiers whose weights are in the torch hub cache.
+``load_world("imagenet")`` judges the same catalogue with torchvision classifiers whose weights
+are in the torch hub cache. No toy classifier judges anything in either world.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ IMAGE_SIZE = 224
 #: the classifiers ``load_world("real")`` loads by default
 DEFAULT_ARCHS = ("efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2")
 IMAGENET_DEFAULT_ARCHS = ("resnet50", "densenet121")
-TEXTURE_SIZE = 512  # side of the baked atlas of meshes without one texture
+TEXTURE_SIZE = 256  # side of the baked atlas: at 224 px renders a finer atlas leaves most texels unseen per step
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,15 @@ def load_object(name: str, seed: int | None = None, texture_size: int = TEXTURE_
 
 
 def catalogue() -> dict[str, WorldObject]:
-    """{name: :class:`aswb.WorldObject`} of the real objects (ImageNet labels)."""
-    return {k: WorldObject(k, o.label, partial(load_object, k), f"pybullet_data/{o.file} (up={o.up}): {o.note}")
+    """{name: :class:`aswb.WorldObject`} of the ImageNet worlds: the real objects first, then the
+    eight procedural toy objects under their ImageNet labels (so every notebook's toy object can
+    be judged by ImageNet classifiers too)."""
+    from .toyworld import IMAGENET_LABELS
+    from .toyworld.catalogue import catalogue as toy_catalogue
+
+    real = {k: WorldObject(k, o.label, partial(load_object, k), f"pybullet_data/{o.file} (up={o.up}): {o.note}")
             for k, o in OBJECTS.items()}
+    return {**real, **toy_catalogue(IMAGENET_LABELS)}
 
 
 #: the standard conditions (they mean the same in every world) at 224 px
@@ -121,10 +128,7 @@ def load_imagenet_world(archs=None, device=None) -> World:
     """``aswb.load_world("imagenet")``: torchvision ImageNet classifiers (torch hub cache) judging
     the real objects and the toy objects (by their ImageNet labels), at the classifiers' size."""
     from .models import load
-    from .toyworld import IMAGENET_LABELS
-    from .toyworld.catalogue import catalogue as toy_catalogue
-
     clfs = {a: load(a, "imagenet", device=device) for a in (archs or IMAGENET_DEFAULT_ARCHS)}
     size = max(c.input_size[0] for c in clfs.values())
-    return World("imagenet", clfs, {**catalogue(), **toy_catalogue(IMAGENET_LABELS)},
+    return World("imagenet", clfs, catalogue(),
                  ViewDistribution(STANDARD_CONDITIONS, size, supersample=1))
