@@ -141,3 +141,10 @@ def test_the_real_world_is_judged_by_its_own_classifiers_only(real):
     assert real.category(real.label("jeep")) == "jeep"  # toy objects under their ImageNet labels
     with pytest.raises(ValueError, match="unknown object 'submarine' in the real world"):
         real.mesh("submarine")
+
+
+def test_real_object_errors():
+    from aswb.realworld import load_object
+
+    with pytest.raises(ValueError, match="unknown real object 'jeep'; expected one of"):
+        load_object("jeep")
