@@ -65,7 +65,8 @@ def _positive_int(s: str) -> int:
 
 
 #: demo defaults per world: object, classifier, steps, fresh views per step, held-out views per condition
-_DEMO = {"real": ("mug", "efficientnet_lite0", 40, 4, 12), "toy": ("jeep", "resnet18", 60, 8, 24)}
+_DEMO = {"real": ("mug", "efficientnet_lite0", 40, 4, 12), "imagenet": ("mug", "resnet50", 40, 4, 12),
+         "toy": ("jeep", "resnet18", 60, 8, 24)}
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -73,13 +74,14 @@ def _demo(args: argparse.Namespace) -> int:
     from .render import Lights, Scene, orbit
     from .viz import image_grid
 
-    defaults = _DEMO.get(args.world, _DEMO["toy"])
-    for k, v in zip(("object", "arch", "steps", "views_per_step", "eval_views"), defaults):
-        if getattr(args, k) is None:
-            setattr(args, k, v)
     t = [time.perf_counter()]
     world = load_world(args.world)
     args.loaded_world = world
+    # a world registered by a user: its first object and classifier
+    defaults = _DEMO.get(args.world, (world.objects[0], next(iter(world.classifiers)), 40, 4, 12))
+    for k, v in zip(("object", "arch", "steps", "views_per_step", "eval_views"), defaults):
+        if getattr(args, k) is None:
+            setattr(args, k, v)
     mesh = world.mesh(args.object, seed=0 if args.world == "toy" else None)
     lights = {
         "warm key, upper left": Lights(ambient=0.35, direction=(-1.0, 1.2, 0.6), intensity=0.9,
