@@ -2,13 +2,18 @@
 folder of this session, and ``test_headlines.py`` (collected after the notebooks) compares them
 with ``headlines.json``."""
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
 # inherited by the notebook kernels nbval starts; fresh per session, so no stale numbers count
-os.environ["ASWB_HEADLINES"] = tempfile.mkdtemp(prefix="aswb-headlines-")
+HEADLINES = os.environ["ASWB_HEADLINES"] = tempfile.mkdtemp(prefix="aswb-headlines-")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(HEADLINES, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(session, config, items):
