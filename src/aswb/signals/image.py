@@ -9,6 +9,7 @@ import torch
 from .._checks import _describe, check_image, positive_int
 from .constraints import Constraint, check_eps
 from .losses import true_class_loss
+from .steps import step_name
 from .loop import LoopSettings, run
 from .result import SignalResult
 from .texture import check_classifiers
@@ -68,7 +69,7 @@ def _one(clfs, images, labels, eps, norm, alpha, steps, mask, step_rule, random_
                "acc_before": float((kb == labels).float().mean()), "acc_after": float((ka == labels).float().mean()),
                "assistive_rate": float(assistive.float().mean()),
                "norm_max": float(con.distance(x).max())}
-    settings_d = {"eps": eps, "norm": norm, "alpha": alpha, "steps": steps, "step_rule": step_rule,
+    settings_d = {"eps": eps, "norm": norm, "alpha": alpha, "steps": steps, "step_rule": step_name(step_rule),
                   "random_start": random_start, "attack": attack, "seed": seed, "masked": mask is not None,
                   "classifiers": [c.name for c in clfs], "labels": labels.tolist()}
     return SignalResult(kind="image", signal=(x - images).detach(), original=torch.zeros_like(images),
@@ -78,7 +79,7 @@ def _one(clfs, images, labels, eps, norm, alpha, steps, mask, step_rule, random_
 
 
 def assist_image(classifiers, images: torch.Tensor, labels, eps=8 / 255, alpha: float | None = None, steps: int = 20,
-                 norm: str = "linf", mask=None, step_rule: str = "sign", random_start: bool = False,
+                 norm: str = "linf", mask=None, step_rule="sign", random_start: bool = False,
                  attack: bool = False, progress: bool | None = None, seed: int = 0):
     """Assistive perturbations: PGD towards the TRUE label within an ε-ball (and a mask).
 
@@ -120,7 +121,7 @@ def attack_image(classifiers, images, labels, eps=8 / 255, alpha=None, steps: in
 
 
 def universal_assist(classifiers, images: torch.Tensor, labels, eps: float = 8 / 255, alpha: float | None = None,
-                     steps: int = 100, norm: str = "linf", batch_size: int = 32, attack: bool = False,
+                     steps: int = 100, norm: str = "linf", batch_size: int = 32, step_rule="sign", attack: bool = False,
                      progress: bool | None = None, seed: int = 0) -> SignalResult:
     """One perturbation δ (3, H, W) that assists (or, with ``attack``, fools) on a whole set.
 
@@ -143,7 +144,7 @@ def universal_assist(classifiers, images: torch.Tensor, labels, eps: float = 8 /
         loss, p_true = true_class_loss(clfs, (images[idx] + d).clamp(0, 1), labels[idx])
         return loss, p_true, {}
 
-    d, hist = run(con, objective, LoopSettings(steps=steps, alpha=alpha, sign=-1 if attack else 1,
+    d, hist = run(con, objective, LoopSettings(steps=steps, alpha=alpha, step_rule=step_rule, sign=-1 if attack else 1,
                                                progress=progress, seed=seed))
     before, after = _probs(clfs, images), _probs(clfs, (images + d).clamp(0, 1))
     idx = torch.arange(len(labels))
@@ -153,6 +154,7 @@ def universal_assist(classifiers, images: torch.Tensor, labels, eps: float = 8 /
                "acc_after": float((after.argmax(1) == labels).float().mean())}
     return SignalResult(kind="universal", signal=d, original=torch.zeros_like(d), mask=None, history=hist,
                         settings={"eps": eps, "norm": norm, "alpha": alpha, "steps": steps, "batch_size": batch_size,
+                                  "step_rule": step_name(step_rule),
                                   "attack": attack, "seed": seed, "classifiers": [c.name for c in clfs]},
                         metrics=metrics, extra={"before": before, "after": after, "labels": labels})
 

@@ -2,15 +2,18 @@
 
 Pluggable parts: the *variable* (any tensor: a perturbation, a patch, vertex colours, a
 texture), a :class:`~aswb.signals.constraints.Constraint` (ball, mask, range) applied after
-every step, a *step rule* (signed gradient of size ``alpha`` as in Algorithm 1, or Adam),
-and an *objective* callback that renders/applies the variable, runs the classifiers and
-returns the loss. ``sign=+1`` descends the loss (assistive); ``sign=-1`` ascends it (attack).
+every step, a *step rule* (:mod:`aswb.signals.steps`: signed gradient as in Algorithm 1,
+Adam, momentum), and an *objective* callback that renders/applies the variable, runs the
+classifiers and returns its :class:`Terms`: the task loss and, separately, the penalties
+(total variation, printability). The loop alone applies the direction: it descends
+``sign * task + penalty``, so ``sign=+1`` assists, ``sign=-1`` attacks, and a penalty is a
+penalty in both directions.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import pandas as pd
 import torch
@@ -18,11 +21,30 @@ import torch
 from .._checks import _describe
 from .._progress import show_progress
 from .constraints import Constraint
+from .steps import STEP_RULES, StepRule, step_rule
 
-__all__ = ["LoopSettings", "Objective", "run", "STEP_RULES"]
+__all__ = ["LoopSettings", "Objective", "Terms", "run", "STEP_RULES"]
 
-STEP_RULES = ("sign", "adam")
-#: objective(x, step) -> (loss scalar tensor, p_true (B,) tensor, extra {name: float})
+
+class Terms(NamedTuple):
+    """What an objective returns for one step.
+
+    Fields:
+        task: scalar tensor, the classification loss on the true label (descended to assist,
+            ascended to attack).
+        p_true: (B,) tensor, true-class probability of each image of the step (for the history).
+        extra: {name: float} further columns of the history.
+        penalty: scalar tensor or None: regularisers, always descended (e.g. ``tv * tv(x)``).
+    A plain ``(task, p_true, extra)`` tuple is a Terms without penalty.
+    """
+
+    task: torch.Tensor
+    p_true: torch.Tensor
+    extra: dict = {}
+    penalty: torch.Tensor | None = None
+
+
+#: objective(x, step) -> Terms (or a (task, p_true, extra) tuple)
 Objective = Callable[[torch.Tensor, int], tuple]
 
 
@@ -32,8 +54,10 @@ class LoopSettings:
 
     Fields:
         steps: number of gradient steps (>= 0; 0 evaluates the start only).
-        alpha: step size: per-entry change for ``"sign"``, learning rate for ``"adam"``.
-        step_rule: ``"sign"`` (x -= alpha * sign(grad), Algorithm 1) or ``"adam"``.
+        alpha: step size of a named step rule: per-entry change for ``"sign"`` and
+            ``"momentum"``, learning rate for ``"adam"``.
+        step_rule: ``"sign"`` (x -= alpha * sign(grad), Algorithm 1), ``"adam"``, ``"momentum"``
+            (MI-FGSM), or a :class:`~aswb.signals.steps.StepRule` (which carries its own sizes).
         sign: +1 assist (minimise the loss on the true label), -1 attack (maximise it).
         random_start: start from a random feasible point instead of the original.
         keep_best: return the iterate with the lowest loss seen (evaluated on the batch of its step).
@@ -44,7 +68,7 @@ class LoopSettings:
 
     steps: int = 50
     alpha: float = 2 / 255
-    step_rule: str = "sign"
+    step_rule: str | StepRule = "sign"
     sign: int = 1
     random_start: bool = False
     keep_best: bool = False
@@ -57,8 +81,7 @@ class LoopSettings:
         if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not (
                 self.alpha > 0 and math.isfinite(self.alpha)):
             raise ValueError(f"alpha: expected a finite number > 0, got {self.alpha!r}")
-        if self.step_rule not in STEP_RULES:
-            raise ValueError(f"step_rule: expected one of {STEP_RULES}, got {self.step_rule!r}")
+        step_rule(self.step_rule, self.alpha)  # validates it
         if self.sign not in (1, -1):
             raise ValueError(f"sign: expected +1 (assist) or -1 (attack), got {self.sign!r}")
         show_progress(self.progress)  # validates it
@@ -70,14 +93,15 @@ def run(constraint: Constraint, objective: Objective, settings: LoopSettings = L
 
     Args:
         constraint: the feasible set; ``constraint.x0`` is the original signal.
-        objective: ``objective(x, step) -> (loss, p_true, extra)``; it must be differentiable in x.
+        objective: ``objective(x, step) -> Terms`` (or ``(task, p_true, extra)``); differentiable in x.
         settings: step count, size and rule.
         start: where to start (projected onto the feasible set); default the original, or a
             random feasible point with ``settings.random_start``.
     Returns:
         ``(x, history)``: the final (or best) feasible signal, detached, same shape as ``x0``;
-        and a DataFrame with one row per evaluated step: step, loss, p_true (mean over the
-        batch), plus the objective's extra columns.
+        and a DataFrame with one row per evaluated step: step, loss (the task loss), penalty
+        (when the objective has one), objective (what was descended: ``sign * loss + penalty``),
+        p_true (mean over the batch), plus the objective's extra columns.
     """
     from tqdm.auto import tqdm
 
@@ -93,32 +117,32 @@ def run(constraint: Constraint, objective: Objective, settings: LoopSettings = L
         x = constraint.random_start(g)
     else:
         x = constraint.project(constraint.x0.detach().clone())
-    m = v = None
+    stepper = step_rule(s.step_rule, s.alpha).start()
     best, best_loss = x, math.inf
     rows = []
     bar = tqdm(total=s.steps, disable=not show_progress(s.progress), desc="assist" if s.sign > 0 else "attack", leave=False)
     for step in range(s.steps + 1):
         x = x.detach().requires_grad_(step < s.steps)
-        loss, p_true, extra = objective(x, step)
-        loss_v = loss.item()
-        if not math.isfinite(loss_v):
-            raise FloatingPointError(f"the objective returned a non-finite loss ({loss_v}) at step {step}")
-        rows.append({"step": step, "loss": loss_v, "p_true": float(p_true.mean()), **extra})
-        if s.sign * loss_v < best_loss:
-            best, best_loss = x.detach(), s.sign * loss_v
+        out = objective(x, step)
+        if not isinstance(out, tuple) or len(out) not in (3, 4):
+            raise TypeError(f"objective: expected Terms(task, p_true, extra, penalty) or (task, p_true, extra), "
+                            f"got {_describe(out)}")
+        terms = Terms(*out)
+        total = s.sign * terms.task + (0 if terms.penalty is None else terms.penalty)
+        row = {"step": step, "loss": terms.task.item()}
+        if terms.penalty is not None:
+            row["penalty"] = float(terms.penalty.detach())
+        row["objective"] = float(total.detach()) if isinstance(total, torch.Tensor) else float(total)
+        if not math.isfinite(row["objective"]):
+            raise FloatingPointError(f"the objective returned a non-finite loss ({row}) at step {step}")
+        rows.append({**row, "p_true": float(terms.p_true.mean()), **terms.extra})
+        if row["objective"] < best_loss:
+            best, best_loss = x.detach(), row["objective"]
         if step == s.steps:
             break
-        (grad,) = torch.autograd.grad(loss, x)
-        grad = s.sign * grad  # descend sign * loss
+        (grad,) = torch.autograd.grad(total, x)
         with torch.no_grad():
-            if s.step_rule == "sign":
-                x = x - s.alpha * grad.sign()
-            else:  # Adam, bias-corrected
-                m = 0.1 * grad if m is None else 0.9 * m + 0.1 * grad
-                v = 0.001 * grad**2 if v is None else 0.999 * v + 0.001 * grad**2
-                mh, vh = m / (1 - 0.9 ** (step + 1)), v / (1 - 0.999 ** (step + 1))
-                x = x - s.alpha * mh / (vh.sqrt() + 1e-8)
-            x = constraint.project(x)
+            x = constraint.project(stepper.step(x, grad))
         bar.update(1)
         bar.set_postfix(p_true=f"{rows[-1]['p_true']:.3f}")
     bar.close()

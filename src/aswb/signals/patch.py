@@ -11,7 +11,8 @@ from .._checks import _describe, check_image, positive_int
 from ..render import Mesh
 from .constraints import Constraint
 from .losses import true_class_loss, tv_image
-from .loop import LoopSettings, run
+from .loop import LoopSettings, Terms, run
+from .steps import step_name
 from .result import SignalResult
 from .texture import check_classifiers, check_label
 
@@ -88,8 +89,8 @@ def apply_patch(images: torch.Tensor, patch: torch.Tensor, center, scale=1.0, ro
 
 def eot_patch(classifiers, images: torch.Tensor, label: int, area: float = 0.05, steps: int = 200,
               alpha: float = 1 / 255 * 4, batch_size: int = 16, transforms: PatchTransforms = PatchTransforms(),
-              tv: float = 0.0, init: torch.Tensor | None = None, attack: bool = False, progress: bool | None = None,
-              seed: int = 0) -> SignalResult:
+              tv: float = 0.0, step_rule="sign", init: torch.Tensor | None = None, attack: bool = False,
+              progress: bool | None = None, seed: int = 0) -> SignalResult:
     """An assistive patch for one class, trained under random location, scale, rotation and brightness.
 
     Args:
@@ -97,7 +98,9 @@ def eot_patch(classifiers, images: torch.Tensor, label: int, area: float = 0.05,
         images: (N, 3, H, W) float in [0, 1] images of the class (square).
         label: the class index.
         area: patch area as a fraction of the image.
-        steps, alpha: signed-gradient steps on the patch pixels (kept in [0, 1]).
+        steps, alpha, step_rule: steps on the patch pixels (kept in [0, 1]); see
+            :class:`~aswb.signals.loop.LoopSettings`.
+        tv: weight of the patch's total variation (a penalty, in attacks too).
         batch_size: images (with fresh transforms) per step.
         transforms: the EoT distribution.
         init: (3, h, w) starting patch (default mid-grey).
@@ -121,16 +124,18 @@ def eot_patch(classifiers, images: torch.Tensor, label: int, area: float = 0.05,
         tr = transforms.sample(batch_size, g)
         x = apply_patch(images[idx], p, **tr)
         loss, p_true = true_class_loss(clfs, x, labels)
-        if tv:
-            loss = loss + tv * tv_image(p)
-        return loss, p_true, {}
+        if not tv:
+            return Terms(loss, p_true)
+        t = tv_image(p)
+        return Terms(loss, p_true, {"tv": t.item()}, tv * t)
 
     con = Constraint(x0=x0, eps=None)
-    p, hist = run(con, objective, LoopSettings(steps=steps, alpha=alpha, sign=-1 if attack else 1, progress=progress,
-                                               seed=seed), start=init)
+    p, hist = run(con, objective, LoopSettings(steps=steps, alpha=alpha, step_rule=step_rule, sign=-1 if attack else 1,
+                                               progress=progress, seed=seed), start=init)
     return SignalResult(kind="patch", signal=p, original=x0, mask=None, history=hist,
                         settings={"label": label, "area": area, "side": side, "steps": steps, "alpha": alpha,
                                   "batch_size": batch_size, "transforms": transforms.__dict__, "tv": tv,
+                                  "step_rule": step_name(step_rule),
                                   "attack": attack, "seed": seed, "classifiers": [c.name for c in clfs]},
                         metrics={"p_true_first": float(hist.p_true.iloc[0]), "p_true_last": float(hist.p_true.iloc[-1])})
 

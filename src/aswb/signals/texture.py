@@ -10,7 +10,8 @@ from .._checks import _describe, positive_int
 from ..render import Mesh, Scene
 from .constraints import Constraint, check_eps, check_mask
 from .losses import nps, true_class_loss, tv_texture, tv_vertex
-from .loop import LoopSettings, run
+from .steps import step_name
+from .loop import LoopSettings, Terms, run
 from .regions import KINDS, mesh_edges, vertex_texture_colors
 from .result import SignalResult
 
@@ -109,7 +110,7 @@ def texture_original(mesh: Mesh, kind: str) -> torch.Tensor:
 
 
 def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", mask=None, eps: float | None = None,
-                   norm: str = "linf", alpha: float = 4 / 255, steps: int = 50, step_rule: str = "sign",
+                   norm: str = "linf", alpha: float = 4 / 255, steps: int = 50, step_rule="sign",
                    tv: float = 0.0, printability: float = 0.0, init: torch.Tensor | None = None,
                    attack: bool = False, keep_best: bool = False, progress: bool | None = None,
                    seed: int = 0) -> SignalResult:
@@ -165,22 +166,20 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
         img = bank.render(texture=x) if kind == "uv" else bank.render(vertex_colors=x)
         labels = torch.full((img.shape[0],), label, dtype=torch.int64, device=dev)
         loss, p_true = true_class_loss(clfs, img.permute(0, 3, 1, 2), labels)
-        extra = {"ce": loss.item()}
+        penalty, extra = None, {}
         if tv:
             t = tv_texture(x, used) if kind == "uv" else tv_vertex(x, edges)
-            loss = loss + (-tv if attack else tv) * t
-            extra["tv"] = t.item()
+            penalty, extra["tv"] = tv * t, t.item()
         if printability:
             p = nps(x)
-            loss = loss + (-printability if attack else printability) * p
-            extra["nps"] = p.item()
-        return loss, p_true, extra
+            penalty, extra["nps"] = printability * p + (0 if penalty is None else penalty), p.item()
+        return Terms(loss, p_true, extra, penalty)
 
     settings = LoopSettings(steps=steps, alpha=alpha, step_rule=step_rule, sign=-1 if attack else 1,
                             keep_best=keep_best, progress=progress, seed=seed)
     x, hist = run(con, objective, settings, start=init)
     meta = {"kind": kind, "label": label, "eps": eps, "norm": norm, "alpha": alpha, "steps": steps,
-            "step_rule": step_rule, "tv": tv, "printability": printability, "attack": attack, "seed": seed,
+            "step_rule": step_name(step_rule), "tv": tv, "printability": printability, "attack": attack, "seed": seed,
             "classifiers": [c.name for c in clfs], "masked": m is not None,
             "sampler": "fresh" if isinstance(fixed, ViewSampler) else "fixed",
             "views": fixed.n if isinstance(fixed, ViewSampler) else len(fixed)}
