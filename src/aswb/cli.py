@@ -163,6 +163,7 @@ def _notebooks(args: argparse.Namespace) -> int:
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
+    from ._files import write_file
     from .report import headlines, store_reference
 
     paths = args.paths or sorted(Path("notebooks").glob("*.ipynb"))
@@ -195,9 +196,7 @@ def _notebooks(args: argparse.Namespace) -> int:
             for cell in nb.cells:  # timestamps would make every run a change
                 cell.metadata.pop("execution", None)
             nb.metadata.pop("widgets", None)  # saved widget views: large, and stale once a kernel runs
-            tmp = p.with_name(p.name + ".tmp")
-            nbformat.write(nb, tmp)
-            os.replace(tmp, p)  # atomic: an interrupted run keeps the stored outputs
+            write_file(p, nbformat.writes(nb) + "\n")  # atomic: an interrupted run keeps the stored outputs
         else:
             nbformat.write(nb, args.out / p.name)
             html, _ = HTMLExporter().from_notebook_node(nb)

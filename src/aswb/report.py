@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._files import write_file
+
 __all__ = ["Headline", "headline", "headlines", "HEADLINE_DIR", "compare_headlines", "check_claims", "store_reference"]
 
 #: where headlines go: ``$ASWB_HEADLINES`` or ``outputs/headlines`` under the working directory
@@ -191,7 +193,5 @@ def store_reference(directory, path) -> dict:
     for p in sorted(d.glob("*.json")):
         ref["notebooks"][p.stem] = {k: round(v, 6) for k, v in _read_headlines(p).items()}
     ref["notebooks"] = dict(sorted(ref["notebooks"].items()))
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(ref, indent=1, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    write_file(path, json.dumps(ref, indent=1, ensure_ascii=False) + "\n")
     return ref

@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from .._checks import _describe
+from .._files import write_file
 from .mesh import Mesh, MeshError, concat
 
 __all__ = ["load_mesh", "save_mesh", "UP_AXES"]
@@ -224,19 +225,6 @@ def _image(img) -> torch.Tensor:
 
 
 # -- saving helpers -------------------------------------------------------------------------
-def _write_atomic(path: Path, data: bytes | str) -> None:
-    """Write to a hidden temporary file in the same folder, then rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data.encode() if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _png(tex: torch.Tensor) -> bytes:
     from io import BytesIO
 
@@ -276,9 +264,9 @@ def _save_obj(mesh: Mesh, path: Path) -> None:
         names, mtl = _material_names(mesh), []
         for name, tex in zip(names, mesh.textures):
             png = f"{path.stem}_{name}.png"
-            _write_atomic(path.with_name(png), _png(tex))
+            write_file(path.with_name(png), _png(tex))
             mtl.append(f"newmtl {name}\nKa 0 0 0\nKd 1 1 1\nKs 0 0 0\nillum 1\nmap_Kd {png}\n")
-        _write_atomic(path.with_suffix(".mtl"), "\n".join(mtl))
+        write_file(path.with_suffix(".mtl"), "\n".join(mtl))
         lines.append(f"mtllib {path.stem}.mtl\n")
     if mesh.textures is None and mesh.vertex_colors is not None:
         # x y z r g b; no vt then, since trimesh drops vertex colours of meshes with UVs
@@ -295,7 +283,7 @@ def _save_obj(mesh: Mesh, path: Path) -> None:
             fm = mesh.face_materials.numpy()
             for i, name in enumerate(names):
                 lines += [f"usemtl {name}\n", _rows(fv[fm == i], "f %d/%d %d/%d %d/%d")]
-    _write_atomic(path, "".join(lines))
+    write_file(path, "".join(lines))
 
 
 def _split_corners(faces: np.ndarray, face_uvs: np.ndarray):
@@ -338,7 +326,7 @@ def _save_gltf(mesh: Mesh, path: Path) -> None:
         from trimesh.exchange.gltf import export_gltf
 
         data = export_gltf(scene, merge_buffers=True, embed_buffers=True)["model.gltf"]
-    _write_atomic(path, data)
+    write_file(path, data)
 
 
 def _save_ply(mesh: Mesh, path: Path) -> None:
@@ -346,4 +334,4 @@ def _save_ply(mesh: Mesh, path: Path) -> None:
 
     vc = None if mesh.vertex_colors is None else _u8(mesh.vertex_colors)
     tm = trimesh.Trimesh(mesh.verts.numpy(), mesh.faces.numpy(), vertex_colors=vc, process=False)
-    _write_atomic(path, tm.export(file_type="ply"))
+    write_file(path, tm.export(file_type="ply"))

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +64,9 @@ class SignalResult:
         return self.history.copy()
 
     def save(self, path, mesh=None) -> Path:
-        """Write the result to folder ``path`` atomically (a temporary folder, then renamed).
+        """Write the result to folder ``path`` atomically: at every moment ``path`` holds the
+        complete old result or the complete new one, even if the process is killed (see
+        :mod:`aswb._files`); what an interrupted save left beside it is removed by the next.
 
         Files: ``signal.pt`` (exact tensors), ``history.csv``, ``result.json`` (kind, settings,
         metrics, package versions), a PNG of the signal (texture, patch or δ), and with
@@ -75,10 +74,10 @@ class SignalResult:
         """
         from PIL import Image
 
+        from .._files import atomic_folder
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
+        with atomic_folder(path) as tmp:
             tensors = {"signal": self.signal.detach().cpu(), "original": self.original.detach().cpu(),
                        "mask": None if self.mask is None else self.mask.cpu(),
                        "extra": {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in self.extra.items()}}
@@ -95,18 +94,6 @@ class SignalResult:
                 textured = self.apply_to(mesh)
                 save_mesh(textured, tmp / "mesh.obj")
                 save_mesh(textured, tmp / "mesh.glb")
-            old = None
-            if path.exists():
-                old = path.with_name(f".{path.name}.old")
-                if old.exists():
-                    shutil.rmtree(old)
-                os.replace(path, old)
-            os.replace(tmp, path)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return path
 
     def _preview(self) -> torch.Tensor | None:
@@ -132,12 +119,36 @@ class SignalResult:
 
 
 def load(path) -> SignalResult:
-    """Load a result written by :meth:`SignalResult.save` (tensors bit-exact)."""
+    """Load a result written by :meth:`SignalResult.save` (tensors bit-exact).
+
+    Raises ``FileNotFoundError`` when the folder or one of its files is missing and
+    ``ValueError`` naming the damaged file when one cannot be read.
+    """
+    from .._files import repair
+
     path = Path(path)
+    if not path.exists():
+        repair(path)  # a save killed between its renames left the old copy beside the path
     if not (path / "result.json").is_file() or not (path / "signal.pt").is_file():
-        raise FileNotFoundError(f"no saved signal in {path} (expected result.json and signal.pt)")
-    meta = json.loads((path / "result.json").read_text())
-    t = torch.load(path / "signal.pt", weights_only=True)
-    hist = pd.read_csv(path / "history.csv")
-    return SignalResult(kind=meta["kind"], signal=t["signal"], original=t["original"], mask=t["mask"], history=hist,
-                        settings=meta["settings"], metrics=meta["metrics"], extra=t.get("extra", {}))
+        raise FileNotFoundError(f"path: no saved signal in {str(path)!r} (expected result.json and signal.pt)")
+    f = path / "result.json"
+    try:
+        meta = json.loads(f.read_text())
+        kind, settings, metrics = meta["kind"], meta["settings"], meta["metrics"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"path: {str(f)!r} is damaged or not an aswb result ({type(e).__name__}: {e})") from e
+    f = path / "signal.pt"
+    try:
+        t = torch.load(f, weights_only=True)
+        signal, original, mask = t["signal"], t["original"], t["mask"]
+    except Exception as e:  # torch raises many kinds for a cut or foreign file
+        raise ValueError(f"path: {str(f)!r} is damaged or not an aswb result ({type(e).__name__}: {e})") from e
+    f = path / "history.csv"
+    try:
+        hist = pd.read_csv(f)
+    except FileNotFoundError:
+        raise
+    except Exception as e:
+        raise ValueError(f"path: {str(f)!r} is damaged ({type(e).__name__}: {e})") from e
+    return SignalResult(kind=kind, signal=signal, original=original, mask=mask, history=hist,
+                        settings=settings, metrics=metrics, extra=t.get("extra", {}))

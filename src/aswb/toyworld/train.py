@@ -131,14 +131,16 @@ def save_classifier(clf, path, meta: dict | None = None) -> Path:
     The file holds ``{"arch", "state_dict", "meta"}``; load it with
     :func:`aswb.toyworld.classifier`. Written atomically.
     """
-    import os
+    import io
+
+    from .._files import write_file
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arch = clf.name.removeprefix("toy-")
     sd = {k: (v.half() if v.is_floating_point() else v) for k, v in clf.net.state_dict().items()}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"arch": arch, "state_dict": sd, "meta": meta or {}}, tmp)
-    os.replace(tmp, path)
-    path.with_suffix(".json").write_text(json.dumps({"arch": arch, **(meta or {})}, indent=2) + "\n")
+    buf = io.BytesIO()
+    torch.save({"arch": arch, "state_dict": sd, "meta": meta or {}}, buf)
+    write_file(path, buf.getvalue())
+    write_file(path.with_suffix(".json"), json.dumps({"arch": arch, **(meta or {})}, indent=2) + "\n")
     return path
