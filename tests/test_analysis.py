@@ -5,7 +5,7 @@ import torch
 
 from aswb import analysis as an
 from aswb import toyworld as tw
-from aswb.evaluate import Bank, confidence
+from aswb.evaluate import ViewBank, confidence
 from aswb.render import Mesh
 from aswb.signals import texture_original
 
@@ -35,7 +35,7 @@ def test_worst_case_bank_reproduces_the_scores_and_refinement_only_helps(jeep):
     clf = tiny()
     wv = an.worst_case_views(clf, jeep, 3, n_candidates=16, k=3, rounds=2, image_size=32, seed=5)
     df = confidence(clf, wv.bank, {"own": texture_original(jeep, "uv")}, 3)
-    assert isinstance(wv.bank, Bank)
+    assert isinstance(wv.bank, ViewBank)
     assert np.allclose(df.p_true.to_numpy(), wv.frame.p_true.iloc[:3].to_numpy(), atol=1e-5)
     random_only = an.worst_case_views(clf, jeep, 3, n_candidates=16, k=3, rounds=0, image_size=32, seed=5)
     assert wv.frame.p_true.iloc[0] <= random_only.frame.p_true.iloc[0] + 1e-7
@@ -104,7 +104,7 @@ def test_pushes_towards_errors(jeep, bank):
     tex = texture_original(jeep, "uv")
     with pytest.raises(ValueError, match="original's shape"):
         an.pushes_towards(tiny(), bank, tex, tex[:8])
-    with pytest.raises(TypeError, match="bank: expected a Bank"):
+    with pytest.raises(TypeError, match="bank: expected a ViewBank"):
         an.pushes_towards(tiny(), "views", tex, tex)
     with pytest.raises(TypeError, match="original: expected a float tensor"):
         an.pushes_towards(tiny(), bank, (tex * 255).byte(), tex)

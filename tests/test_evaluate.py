@@ -68,7 +68,7 @@ def test_psnr_and_ssim():
 def test_confidence_errors():
     with pytest.raises(TypeError, match="Classifier"):
         evaluate.confidence("resnet", [], {}, 0)
-    with pytest.raises(TypeError, match="Bank"):
+    with pytest.raises(TypeError, match="ViewBank"):
         evaluate.confidence(tiny(), [], {"a": torch.zeros(1)}, 0)
 
 

@@ -163,7 +163,7 @@ def test_zoo_architecture_accepts_its_input_size(name):
     # shapes only: built and run on the meta device (no memory, no init, no weights)
     e = ZOO[name]
     with torch.device("meta"):
-        net = e.builder(weights=None, **models._BUILD_KWARGS.get(name, {})).eval()
+        net = e.builder(weights=None, **models.checkpoints._BUILD_KWARGS.get(name, {})).eval()
         out = net(torch.empty(2, 3, *e.input_size))
     assert tuple(out.shape) == (2, 1000)
 

@@ -310,7 +310,7 @@ def test_turntable_rows_and_confidence_captions(box):
         ({"colorings": torch.zeros(4, 4, 3, dtype=torch.uint8)}, TypeError, "colors: expected None, a SignalResult"),
         ({"colorings": {}}, ValueError, "colorings: expected at least one"),
         ({"classifier": "resnet"}, TypeError, "classifier: expected an aswb.models.Classifier"),
-        ({"classifier": tiny()}, ValueError, r"label: expected a class index in \[0, 8\)"),
+        ({"classifier": tiny()}, TypeError, r"label: expected an int class index, got NoneType"),
         ({"classifier": tiny(), "label": 8}, ValueError, r"label: expected a class index in \[0, 8\)"),
         ({"n": 0}, ValueError, "n: expected a positive int"),
     ],

@@ -74,8 +74,21 @@ def check_image(x, name: str, *, channels_last: bool = True) -> torch.Tensor:
     if not x.is_floating_point():
         raise TypeError(f"{name}: expected a floating-point tensor in [0, 1], got {_describe(x)}")
     check_shape(x, name, ("B", "H", "W", 3) if channels_last else ("B", 3, "H", "W"))
+    if x.numel() == 0:
+        raise ValueError(f"{name}: expected a non-empty batch, got shape {tuple(x.shape)}")
     check_range(x, name)
     return x
+
+
+#: the largest render, in pixels per view (fragment buffers take ~40 bytes a pixel): 8192 x 8192
+MAX_RENDER_PIXELS = 8192 * 8192
+
+
+def check_render_size(H: int, W: int, name: str = "image_size") -> None:
+    """Refuse renders whose buffers could not fit in memory, before anything is allocated."""
+    if H * W > MAX_RENDER_PIXELS:
+        raise ValueError(f"{name}: a {H} x {W} render is too large (at most {MAX_RENDER_PIXELS} pixels a view, "
+                         f"e.g. 8192 x 8192; it would need about {H * W * 40 / 2**30:.0f} GiB per view)")
 
 
 def positive_int(x, name: str) -> int:
@@ -97,3 +110,132 @@ def image_size(size, name: str = "image_size") -> tuple[int, int]:
         return positive_int(size[0], name), positive_int(size[1], name)
     s = positive_int(size, name)
     return s, s
+
+
+def classifier_dict(classifiers, name: str = "classifiers") -> dict:
+    """``{name: Classifier}`` from an :class:`aswb.World`, a Classifier, a non-empty list/tuple or
+    a dict of them (repeated names made unique as ``name#2``); all must share one label space."""
+    from .models import Classifier
+    from .world import World
+
+    c = classifiers.classifiers if isinstance(classifiers, World) else classifiers
+    if isinstance(c, Classifier):
+        return {c.name: c}
+    if isinstance(c, dict) and c and all(isinstance(k, str) for k in c) and all(
+            isinstance(v, Classifier) for v in c.values()):
+        out = dict(c)
+    elif isinstance(c, (list, tuple)) and c and all(isinstance(v, Classifier) for v in c):
+        out = {}
+        for v in c:
+            key, i = v.name, 1
+            while key in out:
+                i += 1
+                key = f"{v.name}#{i}"
+            out[key] = v
+    else:
+        raise TypeError(f"{name}: expected an aswb.World, a Classifier, a non-empty list or a {{name: Classifier}} "
+                        f"dict, got {_describe(classifiers)}")
+    n = {v.num_classes for v in out.values()}
+    if len(n) > 1:
+        raise ValueError(f"{name}: the classifiers disagree on the number of classes: {sorted(n)}")
+    return out
+
+
+def classifier_list(classifiers, name: str = "classifiers") -> list:
+    """:func:`classifier_dict`'s classifiers as a list."""
+    return list(classifier_dict(classifiers, name).values())
+
+
+def class_label(label, num_classes: int, name: str = "label") -> int:
+    """One class index: an int (or a 0-d/1-element integer tensor) in [0, num_classes).
+    Floats and bools are refused (not truncated), negatives are refused (not wrapped)."""
+    if isinstance(label, torch.Tensor) and label.numel() == 1 and not label.is_floating_point() \
+            and label.dtype != torch.bool and not label.is_complex():
+        label = int(label)
+    if isinstance(label, bool) or not isinstance(label, int):
+        try:
+            import numpy as np
+
+            if isinstance(label, np.integer):
+                label = int(label)
+        except ImportError:  # pragma: no cover
+            pass
+    if isinstance(label, bool) or not isinstance(label, int):
+        raise TypeError(f"{name}: expected an int class index, got {_describe(label)}")
+    if not 0 <= label < num_classes:
+        raise ValueError(f"{name}: expected a class index in [0, {num_classes}), got {label}")
+    return label
+
+
+def class_labels(labels, n: int, num_classes: int, device=None, name: str = "labels") -> torch.Tensor:
+    """``(n,)`` int64 class indices from one int (for all) or an integer tensor of shape (n,)."""
+    if not isinstance(labels, torch.Tensor):
+        return torch.full((n,), class_label(labels, num_classes, name), dtype=torch.int64, device=device)
+    if labels.is_floating_point() or labels.dtype == torch.bool or labels.is_complex():
+        raise TypeError(f"{name}: expected an int or an integer tensor ({n},), got {_describe(labels)}")
+    if labels.shape != (n,):
+        raise ValueError(f"{name}: expected shape ({n},), got {tuple(labels.shape)}")
+    if n and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
+        raise ValueError(f"{name}: expected class indices in [0, {num_classes}), got range "
+                         f"[{int(labels.min())}, {int(labels.max())}]")
+    return labels.to(device=device if device is not None else labels.device, dtype=torch.int64)
+
+
+def value_range(r, name: str, lo_bound: float | None = None) -> tuple[float, float]:
+    """A number (a fixed value) or a ``(lo, hi)`` pair of finite numbers with lo <= hi, as floats."""
+    import math
+
+    if isinstance(r, (int, float)) and not isinstance(r, bool):
+        r = (r, r)
+    if not (isinstance(r, (tuple, list)) and len(r) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in r)):
+        raise TypeError(f"{name}: expected a number or a (lo, hi) pair, got {_describe(r)}")
+    lo, hi = float(r[0]), float(r[1])
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+        raise ValueError(f"{name}: expected finite lo <= hi, got ({lo}, {hi})")
+    if lo_bound is not None and lo < lo_bound:
+        raise ValueError(f"{name}: expected values >= {lo_bound}, got range ({lo}, {hi})")
+    return lo, hi
+
+
+#: what a mesh colouring is, by its shape
+COLORING_KINDS = {3: "uv", 2: "vertex"}
+
+
+def coloring_kind(colors, name: str = "colors") -> str:
+    """``"uv"`` for a UV texture (Ht, Wt, 3), ``"vertex"`` for vertex colours (V, 3): the one
+    place that tells them apart. Checks a non-empty float tensor with 3 channels last."""
+    if not isinstance(colors, torch.Tensor) or not colors.is_floating_point():
+        raise TypeError(f"{name}: expected a float tensor, a UV texture (Ht, Wt, 3) or vertex colours (V, 3), "
+                        f"got {_describe(colors)}")
+    if colors.dim() not in COLORING_KINDS or colors.shape[-1] != 3 or colors.numel() == 0:
+        raise ValueError(f"{name}: expected a UV texture (Ht, Wt, 3) or vertex colours (V, 3), got shape "
+                         f"{tuple(colors.shape)}")
+    return COLORING_KINDS[colors.dim()]
+
+
+def check_coloring(colors, name: str = "colors") -> torch.Tensor:
+    """A UV texture (Ht, Wt, 3) or vertex colours (V, 3), float, finite, in [0, 1]; returned detached."""
+    coloring_kind(colors, name)
+    colors = colors.detach()
+    check_range(colors, name)
+    return colors
+
+
+def check_mask(mask, shape: tuple, name: str = "mask", device=None) -> torch.Tensor | None:
+    """Validate a bool mask whose shape equals the leading dims of ``shape`` (or all of it).
+
+    Returns the mask broadcastable to ``shape`` (trailing singleton dims added), or None.
+    Float masks are refused (not thresholded); an empty mask is refused.
+    """
+    if mask is None:
+        return None
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"{name}: expected a bool tensor, got {_describe(mask)}")
+    k = mask.dim()
+    if k > len(shape) or tuple(mask.shape) != tuple(shape[:k]):
+        raise ValueError(f"{name}: expected shape {tuple(shape[:k]) if 0 < k <= len(shape) else tuple(shape)} "
+                         f"(leading dims of {tuple(shape)}), got {tuple(mask.shape)}")
+    if not bool(mask.any()):
+        raise ValueError(f"{name}: the mask is empty (no entry may change)")
+    return mask.view(*mask.shape, *([1] * (len(shape) - k))).to(device if device is not None else mask.device)

@@ -126,6 +126,7 @@ def _signals(args: argparse.Namespace) -> int:
 
     from . import evaluate
     from .experiment import run_object, save_run
+    from .models import predict
     from .viz import image_grid
 
     t0 = time.perf_counter()
@@ -144,9 +145,9 @@ def _signals(args: argparse.Namespace) -> int:
     clf = world.classifiers[args.arch]
     rows, labels = [], []
     for v in ("original", "3d_patch", "full_texture", "patch_white"):
-        img = bank.render(texture=run.colorings[v])
-        p = clf.probs(img.permute(0, 3, 1, 2))[:, run.info["label"]]
-        rows.append(img)
+        x = bank.images(run.colorings[v])  # (6, 3, H, W)
+        p = predict(clf, x)[:, run.info["label"]]
+        rows.append(x.permute(0, 2, 3, 1))  # channels last for the picture
         labels.append(f"{v}: p={p.mean():.2f}")
     path = args.out / "demo_signals.png"
     image_grid(torch.cat(rows), rows=len(rows), row_labels=labels).save(path)

@@ -8,16 +8,17 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._checks import _describe
+from ._checks import _describe, check_image, check_range, class_label, class_labels, classifier_dict, coloring_kind
+from .models import predict
 from .render import Scene, expose
 
-__all__ = ["Bank", "confidence", "confidence_images", "summary", "paper_table1", "transfer_matrix", "psnr", "ssim"]
+__all__ = ["ViewBank", "Bank", "confidence", "confidence_images", "summary", "paper_table1", "transfer_matrix", "psnr", "ssim"]
 
 
 @dataclass(frozen=True, eq=False)
-class Bank:
-    """A fixed set of views to evaluate on: a :class:`~aswb.render.Scene` (cameras, lights,
-    backgrounds; fragments cached) and the camera's sensor noise (or None).
+class ViewBank:
+    """A fixed set of views to render an object on: a :class:`~aswb.render.Scene` (cameras,
+    lights, backgrounds; fragments cached) and the camera's sensor noise (or None).
 
     Fields:
         scene: the scene (B views).
@@ -30,11 +31,39 @@ class Bank:
     name: str = "views"
 
     def render(self, vertex_colors=None, texture=None) -> torch.Tensor:
-        """(B, H, W, 3) float32 in [0, 1]: the scene with these colours, through the camera."""
+        """(B, H, W, 3) float32 in [0, 1]: the scene with these colours, through the camera
+        (channels last, for display)."""
         return expose(self.scene.render(vertex_colors=vertex_colors, texture=texture), self.noise)
+
+    def images(self, colors: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, 3, H, W) float32 in [0, 1]: what a classifier takes (channels first).
+
+        ``colors``: a UV texture (Ht, Wt, 3) or vertex colours (V, 3) in [0, 1] (told apart by
+        shape, see :func:`aswb._checks.coloring_kind`), or None for the mesh's own colours.
+        """
+        if colors is None:
+            img = self.render()
+        elif coloring_kind(colors) == "uv":
+            img = self.render(texture=colors)
+        else:
+            img = self.render(vertex_colors=colors)
+        return img.permute(0, 3, 1, 2)
+
+    @staticmethod
+    def of(views, name: str = "views") -> "ViewBank":
+        """A ViewBank as it is, or a :class:`~aswb.render.Scene` wrapped in one (clean camera)."""
+        if isinstance(views, ViewBank):
+            return views
+        if isinstance(views, Scene):
+            return ViewBank(views, name=name)
+        raise TypeError(f"{name}: expected an aswb.evaluate.ViewBank or an aswb.render.Scene, got {_describe(views)}")
 
     def __len__(self) -> int:
         return len(self.scene)
+
+
+#: the former name of :class:`ViewBank`
+Bank = ViewBank
 
 
 def _frame(probs: torch.Tensor, labels: torch.Tensor, **cols) -> pd.DataFrame:
@@ -47,62 +76,61 @@ def _frame(probs: torch.Tensor, labels: torch.Tensor, **cols) -> pd.DataFrame:
     return f
 
 
-def _clf_dict(classifiers) -> dict:
-    from .models import Classifier
-
-    if isinstance(classifiers, Classifier):
-        return {classifiers.name: classifiers}
-    if isinstance(classifiers, dict) and classifiers and all(isinstance(c, Classifier) for c in classifiers.values()):
-        return classifiers
-    if isinstance(classifiers, (list, tuple)) and classifiers and all(isinstance(c, Classifier) for c in classifiers):
-        return {c.name: c for c in classifiers}
-    raise TypeError(f"classifiers: expected a Classifier, a list or a {{name: Classifier}} dict, got {_describe(classifiers)}")
-
-
 @torch.no_grad()
-def confidence(classifiers, banks, colorings: dict, label: int, kind: str = "uv", batch: int = 64) -> pd.DataFrame:
+def confidence(classifiers, banks, colorings: dict, label: int, kind: str | None = None, batch: int = 64) -> pd.DataFrame:
     """True-class confidence of every classifier on every view of every bank for every colouring.
 
     Args:
         classifiers: a Classifier, a list, or {name: Classifier}.
-        banks: a :class:`Bank` or a list of them (e.g. one per viewing condition) — use views
-            *held out* from optimisation.
-        colorings: {variant name: texture (Ht, Wt, 3) for ``kind="uv"`` or vertex colours (V, 3)}.
-        label: the true class index.
+        banks: a :class:`ViewBank` or a list of them (e.g. one per viewing condition) — use
+            views *held out* from optimisation.
+        colorings: {variant name: UV texture (Ht, Wt, 3) or vertex colours (V, 3)}, float in [0, 1].
+        label: the true class index (an int in [0, num_classes)).
+        kind: ``"uv"`` or ``"vertex"`` to insist on one kind of colouring; None (default)
+            tells them apart by shape.
+        batch: images per forward pass.
     Returns:
         Tidy DataFrame, one row per (model, bank, variant, view): model, condition, variant,
         view, label, pred, p_true, correct.
     """
-    clfs = _clf_dict(classifiers)
-    banks = [banks] if isinstance(banks, Bank) else list(banks)
-    if not banks or not all(isinstance(b, Bank) for b in banks):
-        raise TypeError(f"banks: expected a Bank or a list of them, got {_describe(banks)}")
+    clfs = classifier_dict(classifiers)
+    label = class_label(label, next(iter(clfs.values())).num_classes)
+    banks = [banks] if isinstance(banks, ViewBank) else list(banks) if isinstance(banks, (list, tuple)) else None
+    if not banks or not all(isinstance(b, ViewBank) for b in banks):
+        raise TypeError(f"banks: expected a ViewBank or a non-empty list of them, got {_describe(banks)}")
     if not isinstance(colorings, dict) or not colorings:
         raise TypeError(f"colorings: expected a non-empty {{name: tensor}} dict, got {_describe(colorings)}")
-    if kind not in ("uv", "vertex"):
-        raise ValueError(f"kind: expected 'uv' or 'vertex', got {kind!r}")
+    if kind not in (None, "uv", "vertex"):
+        raise ValueError(f"kind: expected None, 'uv' or 'vertex', got {kind!r}")
+    for variant, col in colorings.items():
+        k = coloring_kind(col, f"colorings[{variant!r}]")
+        if kind is not None and k != kind:
+            raise ValueError(f"colorings[{variant!r}]: expected {kind} colours, got shape {tuple(col.shape)} ({k})")
     frames = []
     for bank in banks:
         for variant, col in colorings.items():
-            img = bank.render(texture=col) if kind == "uv" else bank.render(vertex_colors=col)
-            x = img.permute(0, 3, 1, 2)  # (B, 3, H, W)
-            labels = torch.full((len(x),), int(label), dtype=torch.int64, device=x.device)
+            x = bank.images(col)  # (B, 3, H, W)
+            labels = torch.full((len(x),), label, dtype=torch.int64, device=x.device)
             for name, clf in clfs.items():
-                p = torch.cat([clf.probs(x[i:i + batch]) for i in range(0, len(x), batch)])
-                frames.append(_frame(p, labels, model=name, condition=bank.name, variant=variant))
+                frames.append(_frame(predict(clf, x, batch), labels, model=name, condition=bank.name, variant=variant))
     return pd.concat(frames, ignore_index=True)[["model", "condition", "variant", "view", "label", "pred", "p_true",
                                                  "correct"]]
 
 
 @torch.no_grad()
-def confidence_images(classifiers, images: dict, labels: torch.Tensor, batch: int = 64) -> pd.DataFrame:
-    """Like :func:`confidence` for 2D images: ``images`` {variant: (B, 3, H, W) in [0, 1]}, ``labels`` (B,)."""
-    clfs = _clf_dict(classifiers)
+def confidence_images(classifiers, images: dict, labels, batch: int = 64) -> pd.DataFrame:
+    """Like :func:`confidence` for 2D images: ``images`` {variant: (B, 3, H, W) float in [0, 1]},
+    ``labels`` (B,) integer class indices (or one int for all)."""
+    clfs = classifier_dict(classifiers)
+    if not isinstance(images, dict) or not images:
+        raise TypeError(f"images: expected a non-empty {{name: (B, 3, H, W) tensor}} dict, got {_describe(images)}")
+    n = next(iter(clfs.values())).num_classes
     frames = []
     for variant, x in images.items():
+        x = check_image(x, f"images[{variant!r}]", channels_last=False)
+        y = class_labels(labels, len(x), n, x.device)
         for name, clf in clfs.items():
-            p = torch.cat([clf.probs(x[i:i + batch]) for i in range(0, len(x), batch)])
-            frames.append(_frame(p, labels.to(p.device), model=name, condition="images", variant=variant))
+            frames.append(_frame(predict(clf, x, batch), y, model=name, condition="images", variant=variant))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -121,6 +149,13 @@ def summary(df: pd.DataFrame, baseline: str = "original", by=("model", "conditio
     interval (views resampled), accuracy, Δ accuracy, and flip rates wrong→right and
     right→wrong (fractions of views).
     """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df: expected a confidence DataFrame, got {_describe(df)}")
+    need = {"variant", "view", "p_true", "correct", *by}
+    if not need <= set(df.columns):
+        raise ValueError(f"df: expected the columns of aswb.evaluate.confidence, missing {sorted(need - set(df.columns))}")
+    if df.empty:
+        raise ValueError("df: the frame is empty (no views were evaluated)")
     if baseline not in set(df.variant):
         raise ValueError(f"summary: baseline {baseline!r} not among the variants {sorted(set(df.variant))}")
     # rows pair on every identifying column, whatever the grouping
@@ -176,16 +211,35 @@ def transfer_matrix(df: pd.DataFrame, value: str = "Δp_true", source_col: str =
     return d.pivot_table(index=source_col, columns="model", values=value, aggfunc="mean")
 
 
+def _pair(x, y, name: str = "psnr") -> tuple[torch.Tensor, torch.Tensor]:
+    for t, n in ((x, "x"), (y, "y")):
+        if not isinstance(t, torch.Tensor) or not t.is_floating_point():
+            raise TypeError(f"{name}: {n}: expected a float tensor (B, C, H, W) in [0, 1], got {_describe(t)}")
+        if t.dim() != 4 or t.shape[1] not in (1, 3) or t.numel() == 0:
+            raise ValueError(f"{name}: {n}: expected shape (B, C, H, W) with C = 1 or 3 (channels first), "
+                             f"got {tuple(t.shape)}")
+        check_range(t, f"{name}: {n}")
+    if x.shape != y.shape:
+        raise ValueError(f"{name}: x and y must have the same shape, got {tuple(x.shape)} and {tuple(y.shape)}")
+    return x, y
+
+
 def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Peak signal-to-noise ratio in dB per image of (B, C, H, W) tensors in [0, 1]: (B,)."""
+    """Peak signal-to-noise ratio in dB per image of (B, C, H, W) float tensors in [0, 1]: (B,)
+    (capped at 120 dB for identical images)."""
+    x, y = _pair(x, y, "psnr")
     mse = (x - y).pow(2).flatten(1).mean(1)
     return 10 * torch.log10(1 / mse.clamp_min(1e-12))
 
 
 def ssim(x: torch.Tensor, y: torch.Tensor, window: int = 7) -> torch.Tensor:
-    """Mean structural similarity per image (uniform window) of (B, C, H, W) tensors in [0, 1]: (B,)."""
+    """Mean structural similarity per image (uniform ``window``, odd >= 3) of (B, C, H, W) float
+    tensors in [0, 1], channels first: (B,) in [-1, 1]."""
     import torch.nn.functional as F
 
+    x, y = _pair(x, y, "ssim")
+    if isinstance(window, bool) or not isinstance(window, int) or window < 3 or window % 2 == 0:
+        raise ValueError(f"window: expected an odd int >= 3, got {window!r}")
     c1, c2 = 0.01**2, 0.03**2
     pool = lambda t: F.avg_pool2d(t, window, 1, window // 2, count_include_pad=False)  # noqa: E731
     mx, my = pool(x), pool(y)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import torch
@@ -14,7 +15,7 @@ from . import evaluate
 from .signals import (SignalResult, assist_texture, controls, eot_patch, face_patch, faces_to_mask,
                       most_visible_face, patch_to_texture)
 
-__all__ = ["ObjectRun", "run_object", "EVAL_CONDITIONS"]
+__all__ = ["ObjectRun", "run_object", "EVAL_CONDITIONS", "PatchRegion", "patch_region", "two_d_patch", "fine_mesh"]
 
 EVAL_CONDITIONS = ("easy", "hard_view", "hard_light", "hard")
 
@@ -39,26 +40,54 @@ class ObjectRun:
     info: dict = field(default_factory=dict)
 
 
-def patch_region(world, mesh, area: float, conditions=("easy", "hard")):
-    """(faces (F,) bool, uv mask (Ht, Wt) bool) of a patch covering ``area`` of the surface,
-    centred where the object is seen most over views of ``conditions`` (the distribution the
-    patch is optimised for; never the evaluation views)."""
-    look = world.sampler(mesh, 48, conditions, seed=5)(0)
+class PatchRegion(NamedTuple):
+    """Where a 3D patch goes.
+
+    Fields:
+        faces: (F,) bool faces of the patch.
+        mask: (Ht, Wt) bool UV texels of those faces (the texels a 3D patch may change).
+        area: the fraction of the surface the faces cover.
+    """
+
+    faces: torch.Tensor
+    mask: torch.Tensor
+    area: float
+
+
+def patch_region(mesh, area: float, look) -> PatchRegion:
+    """A compact patch covering ``area`` of the surface, centred on the face the views ``look``
+    (a :class:`~aswb.evaluate.ViewBank`, e.g. views of the distribution the patch is optimised
+    for; never the evaluation views) see most."""
     faces = face_patch(mesh, area, center=most_visible_face(look))
-    return faces, faces_to_mask(mesh, faces, "uv")
+    return PatchRegion(faces, faces_to_mask(mesh, faces, "uv"),
+                       float(mesh.face_areas()[faces].sum() / mesh.face_areas().sum()))
 
 
-def two_d_patch(world, clf, mesh, label: int, faces, steps: int, seed: int = 3) -> SignalResult:
-    """Brown et al.'s EoT patch trained on 2D renders of the object (easy + hard), with the 3D
-    patch's mean image footprint as its area — the paper's "2D patch" baseline."""
-    g = torch.Generator().manual_seed(seed)
+def two_d_patch(world, classifiers, mesh, label: int, conditions=("easy", "hard"), renders: int = 32,
+                area: float | None = None, faces: torch.Tensor | None = None, steps: int = 100,
+                alpha: float = 4 / 255, batch_size: int = 16, seed: int = 3) -> SignalResult:
+    """Brown et al.'s EoT patch trained on 2D renders of the object — the paper's "2D patch".
+
+    Args:
+        world, mesh, label: the object and its class.
+        classifiers: what the patch is optimised for.
+        conditions: the renders are ``renders // len(conditions)`` fixed views of each
+            (``world.bank(..., seed=seed)``).
+        area: the patch's image fraction; None: the mean image footprint of ``faces`` (the 3D
+            patch) on 24 easy views, so both patches cover the same part of the picture.
+        steps, alpha, batch_size, seed: the EoT optimisation (:func:`aswb.signals.eot_patch`).
+    Returns:
+        :class:`~aswb.signals.SignalResult` with a (3, h, w) patch; paste it on the texture with
+        :func:`aswb.signals.patch_to_texture`.
+    """
     with torch.no_grad():
-        renders = torch.cat([world.render(mesh, 16, c, g) for c in ("easy", "hard")])  # (32, H, W, 3)
-    look = world.bank(mesh, 24, "easy", seed=5)
-    fi = look.scene.fragments.face_idx
-    frac = float(torch.where(fi >= 0, faces[fi.clamp_min(0)], False).float().mean())
-    return eot_patch(clf, renders.permute(0, 3, 1, 2), label, area=max(frac, 0.01), steps=steps, batch_size=16,
-                     alpha=4 / 255, seed=seed)
+        imgs = torch.cat([world.bank(mesh, renders // len(conditions), c, seed=seed).images() for c in conditions])
+    if area is None:
+        if faces is None:
+            raise ValueError("two_d_patch: give the patch's image fraction (area) or the 3D patch's faces")
+        fi = world.bank(mesh, 24, "easy", seed=5).scene.fragments.face_idx
+        area = max(float(torch.where(fi >= 0, faces[fi.clamp_min(0)], False).float().mean()), 0.01)
+    return eot_patch(classifiers, imgs, label, area=area, steps=steps, batch_size=batch_size, alpha=alpha, seed=seed)
 
 
 def fine_mesh(mesh, max_face_fraction: float = 0.01, max_times: int = 3):
@@ -76,7 +105,8 @@ def fine_mesh(mesh, max_face_fraction: float = 0.01, max_times: int = 3):
 
 def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, steps: int = 120,
                alpha: float = 8 / 255, views: int = 8, eval_views: int = 32, baselines: bool = True,
-               conditions=EVAL_CONDITIONS, step_rule: str = "sign", progress: bool | None = None) -> ObjectRun:
+               conditions=EVAL_CONDITIONS, train_conditions=("easy", "hard"), step_rule="sign",
+               progress: bool | None = None) -> ObjectRun:
     """Optimise and evaluate the paper's signals for one held-out object.
 
     Args:
@@ -86,10 +116,12 @@ def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, st
             ``"ensemble"`` for all of them.
         area: surface fraction of the 3D patch.
         steps, alpha: signed-gradient steps (unbounded inside the patch / texture).
-        views: fresh easy + hard views per step.
-        eval_views: held-out views per condition.
+        views: fresh views per step, drawn from ``train_conditions``.
+        eval_views: held-out views per condition of ``conditions``.
         baselines: also build the 2D patch and the controls.
-        step_rule: ``"sign"`` (Algorithm 1) or ``"adam"`` (``alpha`` is then the learning rate).
+        train_conditions: the viewing conditions the signals are optimised over.
+        step_rule: ``"sign"`` (Algorithm 1), ``"adam"`` (``alpha`` is then the learning rate),
+            ``"momentum"`` or an :class:`aswb.signals.StepRule`.
     Returns:
         :class:`ObjectRun`.
     """
@@ -97,18 +129,19 @@ def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, st
     mesh = fine_mesh(world.mesh(cls))
     tex = mesh.textures[0]
     src = list(world.classifiers.values()) if source == "ensemble" else world.classifiers[source]
-    faces, mask = patch_region(world, mesh, area)
+    region = patch_region(mesh, area, world.sampler(mesh, 48, train_conditions, seed=5)(0))
+    mask = region.mask
     t0 = time.perf_counter()
-    p3 = assist_texture(world.sampler(mesh, views, ("easy", "hard"), seed=1), src, label, kind="uv", mask=mask,
-                        steps=steps, alpha=alpha, step_rule=step_rule, seed=1, progress=progress)
-    full = assist_texture(world.sampler(mesh, views, ("easy", "hard"), seed=2), src, label, kind="uv",
+    patch_3d = assist_texture(world.sampler(mesh, views, train_conditions, seed=1), src, label, kind="uv", mask=mask,
+                              steps=steps, alpha=alpha, step_rule=step_rule, seed=1, progress=progress)
+    full = assist_texture(world.sampler(mesh, views, train_conditions, seed=2), src, label, kind="uv",
                           steps=steps, alpha=alpha, step_rule=step_rule, seed=2, progress=progress)
-    results = {"3d_patch": p3, "full_texture": full}
-    colorings = {"original": tex, "3d_patch": p3.signal, "full_texture": full.signal}
+    results = {"3d_patch": patch_3d, "full_texture": full}
+    colorings = {"original": tex, "3d_patch": patch_3d.signal, "full_texture": full.signal}
     if baselines:
-        p2 = two_d_patch(world, src, mesh, label, faces, steps)
-        results["2d_patch"] = p2
-        colorings["2d_patch"] = patch_to_texture(mesh, p2.signal, mask)
+        patch_2d = two_d_patch(world, src, mesh, label, train_conditions, faces=region.faces, steps=steps)
+        results["2d_patch"] = patch_2d
+        colorings["2d_patch"] = patch_to_texture(mesh, patch_2d.signal, mask)
         g = torch.Generator().manual_seed(4)
         colorings.update({f"patch_{k}": v for k, v in controls(tex, mask, generator=g).items()})
         colorings.update({f"full_{k}": v for k, v in controls(tex, None, generator=g).items()})
@@ -117,13 +150,12 @@ def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, st
     df = evaluate.confidence(world.classifiers, banks, colorings, label)
     df.insert(0, "object", cls)
     df.insert(1, "source", source)
-    area_frac = float(mesh.face_areas()[faces].sum() / mesh.face_areas().sum())
-    return ObjectRun(df, results, colorings, area_frac, secs, {"mesh": mesh, "mask": mask, "label": label})
+    return ObjectRun(df, results, colorings, region.area, secs, {"mesh": mesh, "mask": mask, "label": label})
 
 
 def save_run(run: ObjectRun, out) -> Path:
     """Write each result of a run (with the textured mesh) under ``out/<name>``."""
     out = Path(out)
     for name, r in run.results.items():
-        r.save(out / name, mesh=run.info["mesh"] if r.kind in ("uv", "vertex") else None)
+        r.save(out / name, mesh=run.info["mesh"] if r.domain in ("uv", "vertex") else None)
     return out

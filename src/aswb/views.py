@@ -147,19 +147,19 @@ class ViewDistribution:
 
     # -- banks, samplers, renders -----------------------------------------------------------
     def _draw(self, mesh: Mesh, n: int, condition: str, generator, size: int):
-        from .evaluate import Bank
+        from .evaluate import ViewBank
 
         cams, lights = self.sample(n, condition, generator, device=mesh.device)
         bg = self.backgrounds(n, generator, condition, size).to(mesh.device)
         noise = self.noise(n, condition, generator, size).to(mesh.device)
-        return Bank(Scene(mesh, cams, lights, image_size=size, background=bg, supersample=self.supersample),
+        return ViewBank(Scene(mesh, cams, lights, image_size=size, background=bg, supersample=self.supersample),
                     noise if bool(noise.any()) else None, condition)
 
     def bank(self, mesh: Mesh, n: int, condition: str = "easy", seed: int = 0, size: int | None = None):
         """A fixed bank of ``n`` views, lights, backgrounds and camera noise of a condition.
 
         Returns:
-            :class:`aswb.evaluate.Bank` whose ``render(texture=...)`` gives (n, size, size, 3)
+            :class:`aswb.evaluate.ViewBank` whose ``render(texture=...)`` gives (n, size, size, 3)
             float32 in [0, 1].
         """
         if not isinstance(mesh, Mesh):
@@ -170,7 +170,7 @@ class ViewDistribution:
     def sampler(self, mesh: Mesh, n: int, conditions=("easy", "hard"), seed: int = 0, size: int | None = None):
         """A :class:`aswb.signals.ViewSampler` drawing ``n`` fresh views each step, split evenly
         between ``conditions`` (EoT over easy and hard views and lights)."""
-        from .evaluate import Bank
+        from .evaluate import ViewBank
         from .signals import ViewSampler
 
         conds = [conditions] if isinstance(conditions, str) else list(conditions)
@@ -190,7 +190,7 @@ class ViewDistribution:
             bg = torch.cat([torch.as_tensor(p.scene.background) for p in parts])
             noise = torch.cat([p.noise if p.noise is not None else torch.zeros(len(p), size, size, 3, device=m.device)
                                for p in parts])
-            return Bank(Scene(m, cams, lights, size, background=bg, supersample=self.supersample), noise, "+".join(conds))
+            return ViewBank(Scene(m, cams, lights, size, background=bg, supersample=self.supersample), noise, "+".join(conds))
 
         return ViewSampler(mesh, n, make, seed)
 

@@ -19,7 +19,7 @@ def test_save_load_reevaluates_to_the_same_numbers(tmp_path, clf):
     assert meta["settings"]["seed"] == 7 and meta["settings"]["classifiers"] == ["tiny"]
     assert {"torch", "torchvision", "aswb"} <= set(meta["versions"])
     back = load(out)
-    assert torch.equal(back.signal, r.signal) and back.kind == "uv"
+    assert torch.equal(back.signal, r.signal) and back.domain == "uv" and back.kind == "uv"
     assert back.history.p_true.tolist() == pytest.approx(r.history.p_true.tolist())
     held = tw.bank(jeep, 4, "easy", seed=99, size=32)
     a = evaluate.confidence(clf, held, {"assist": r.signal}, label=0)

@@ -76,7 +76,7 @@ def test_texture_errors(jeep, bank, clf):
         assist_texture(bank, clf, 0, kind="vertex", mask=torch.zeros(jeep.num_verts, dtype=torch.bool))
     with pytest.raises(ValueError, match="finite number >= 0"):
         assist_texture(bank, clf, 0, eps=-0.5)
-    with pytest.raises(TypeError, match="Scene, a Bank or a ViewSampler"):
+    with pytest.raises(TypeError, match="Scene, a ViewBank or a ViewSampler"):
         assist_texture(jeep, clf, 0)
     with pytest.raises(ValueError, match="classes"):
         assist_texture(bank, [clf, tiny(num_classes=5)], 0)

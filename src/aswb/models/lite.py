@@ -48,7 +48,7 @@ class LiteEntry:
         Raises:
             aswb.models.WeightsNotFoundError: the package is not installed.
         """
-        from . import WeightsNotFoundError
+        from .checkpoints import WeightsNotFoundError
 
         try:
             mod = importlib.import_module(self.package)
@@ -97,7 +97,9 @@ def load_lite(name: str, weights="imagenet", device=None):
         WeightsNotFoundError: the weight package is not installed.
         FileNotFoundError: ``weights`` is a path that does not exist.
     """
-    from . import Classifier, _as_state_dict, _existing, _read_state_dict, imagenet_categories
+    from .checkpoints import _as_state_dict, _existing, _read_state_dict
+    from .classifier import Classifier
+    from .zoo import imagenet_categories
     from .._checks import _describe
 
     if name not in LITE:

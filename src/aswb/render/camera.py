@@ -7,12 +7,11 @@ is the angle above the xz-plane, both in degrees.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
-from .._checks import _describe, as_tensor, check_finite, positive_int
+from .._checks import as_tensor, check_finite, positive_int, value_range
 
 __all__ = ["Cameras", "orbit", "sample_views", "view_eye"]
 
@@ -179,19 +178,8 @@ def orbit(n: int, dist: float = 2.5, elev: float = 15.0, azim=None, at=(0.0, 0.0
     return Cameras.look_at(eye, at=at, fov=fov, device=device)
 
 
-def _range(r, name: str) -> tuple[float, float]:
-    if isinstance(r, (int, float)):
-        return float(r), float(r)
-    if not (isinstance(r, (tuple, list)) and len(r) == 2 and all(isinstance(v, (int, float)) for v in r)):
-        raise TypeError(f"{name}: expected a number or a (lo, hi) pair, got {_describe(r)}")
-    lo, hi = float(r[0]), float(r[1])
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
-        raise ValueError(f"{name}: expected finite lo <= hi, got ({lo}, {hi})")
-    return lo, hi
-
-
 def _uniform(n: int, r, name: str, generator) -> torch.Tensor:
-    lo, hi = _range(r, name)
+    lo, hi = value_range(r, name)
     return lo + (hi - lo) * torch.rand(n, generator=generator)
 
 
@@ -203,7 +191,7 @@ def sample_views(n: int, dist=(2.2, 3.0), elev=(-10.0, 40.0), azim=(0.0, 360.0),
     ``torch.Generator``) so a seeded generator gives the same views on any device.
     """
     n = positive_int(n, "n")
-    if _range(dist, "dist")[0] <= 0:
+    if value_range(dist, "dist")[0] <= 0:
         raise ValueError(f"dist: expected positive distances, got range {dist!r}")
     d = _uniform(n, dist, "dist", generator)
     e = _uniform(n, elev, "elev", generator)

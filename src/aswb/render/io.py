@@ -19,9 +19,7 @@ colours). Every file is written atomically (a temporary file, then ``os.replace`
 """
 from __future__ import annotations
 
-import os
 import re
-import uuid
 import warnings
 from dataclasses import replace
 from io import StringIO
@@ -94,6 +92,8 @@ def load_mesh(path, normalize: bool = True, device=None, up: str = "y") -> Mesh:
 
     # trimesh 5 refuses assets outside the file's folder unless told: ShapeNet has "../images/"
     resolver = FilePathResolver(path, allow_anywhere=True)
+    if ext == ".obj":
+        _check_obj_faces(path)  # trimesh reads a face "f 0 1 2" or a cut last line without a word
     textures = _obj_texture_refs(path, resolver) if ext == ".obj" else {}
     try:
         scene = trimesh.load_scene(path, resolver=resolver, process=False)
@@ -156,6 +156,58 @@ def save_mesh(mesh: Mesh, path) -> None:
 
 
 # -- loading helpers ------------------------------------------------------------------------
+def _check_obj_faces(path: Path) -> None:
+    """Refuse OBJ face lines that trimesh would read silently wrong: a file that ends inside a
+    face of fewer than 3 corners with no final newline (cut short), an index 0 (OBJ counts
+    from 1), an index past the vertices or texture coordinates defined, or text that is not
+    an index. Complete face lines of fewer than 3 corners (some exporters write them) are
+    skipped by trimesh; they get a warning."""
+    nv = nvt = 0
+    worst = None  # (largest positive v index, line number), checked once all vertices are counted
+    short = []  # line numbers of faces with fewer than 3 corners
+    last, ended = 0, True  # the last line with content, and whether a newline ends it
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.split(b"#", 1)[0].strip()
+            if line:
+                last, ended = lineno, raw.endswith(b"\n")
+            if line.startswith(b"v "):
+                nv += 1
+            elif line.startswith(b"vt "):
+                nvt += 1
+            elif line.startswith(b"f ") or line == b"f":
+                refs = line.split()[1:]
+                where = f"load_mesh: {path}, line {lineno} ({raw.decode(errors='replace').strip()!r})"
+                if len(refs) < 3:
+                    short.append((lineno, where, len(refs)))
+                for ref in refs:
+                    parts = ref.split(b"/")
+                    for k, (part, n, what) in enumerate(zip(parts[:2], (nv, nvt), ("vertices", "texture coordinates"))):
+                        if not part and k > 0:
+                            continue  # "1//2": no texture coordinate
+                        try:
+                            i = int(part)
+                        except ValueError:
+                            raise MeshError(f"{where}: {ref.decode(errors='replace')!r} is not a vertex reference "
+                                            "(v, v/vt, v//vn or v/vt/vn with integer indices)") from None
+                        if i == 0:
+                            raise MeshError(f"{where}: index 0 (OBJ indices count from 1; negative ones from the end)")
+                        if i < 0 and -i > n:
+                            raise MeshError(f"{where}: relative index {i} but only {n} {what} defined so far")
+                        if i > 0 and k == 0 and (worst is None or i > worst[0]):
+                            worst = (i, lineno)
+                        if i > 0 and k == 1 and i > n:
+                            raise MeshError(f"{where}: texture coordinate {i} but only {n} defined so far")
+    if short and short[-1][0] == last and not ended:
+        raise MeshError(f"{short[-1][1]}: the file ends inside a face of {short[-1][2]} corner(s) without a final "
+                        "newline; a face needs at least 3 (is the file cut short?)")
+    if short:
+        warnings.warn(f"load_mesh: {path}: {len(short)} face line(s) with fewer than 3 corners skipped "
+                      f"(first at line {short[0][0]})", stacklevel=3)
+    if worst is not None and worst[0] > nv:
+        raise MeshError(f"load_mesh: {path}, line {worst[1]}: vertex index {worst[0]} but the file has only {nv} vertices")
+
+
 def _shapenet_obj(folder: Path) -> Path:
     """The OBJ of a ShapeNetCore-v2 model folder (or of its ``models/`` subfolder)."""
     for rel in SHAPENET_OBJ:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .._checks import _describe, image_size as _image_size
+from .._checks import _describe, check_render_size, image_size as _image_size
 from .camera import Cameras
 from .mesh import Mesh
 
@@ -104,6 +104,7 @@ def rasterize(mesh: Mesh, cameras: Cameras, image_size, backend: str = "auto",
     """
     _check_args(mesh, cameras, backend)
     H, W = _image_size(image_size)
+    check_render_size(H, W)
     if mesh.device != cameras.device:
         raise TypeError(f"rasterize: mesh is on {mesh.device} but cameras are on {cameras.device}; "
                         "move one with .to(device)")

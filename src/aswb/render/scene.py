@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import _describe, image_size as _image_size, positive_int
+from .._checks import _describe, image_size as _image_size, positive_int, check_render_size
 from .camera import Cameras
 from .lights import Lights
 from .mesh import Mesh
@@ -47,6 +47,8 @@ class Scene:
         self.image_size = _image_size(image_size)
         self.supersample = positive_int(supersample, "supersample")
         H, W = self.image_size
+        check_render_size(H * self.supersample, W * self.supersample,
+                          "image_size" if self.supersample == 1 else "image_size x supersample")
         _background(background, (len(cameras), H, W, 3), cameras.device)  # validate now
         self.background = background
         self.backend = backend

@@ -6,14 +6,16 @@
 - :func:`controls`: same-area trivial colourings every signal is compared with
 - building blocks: :class:`Constraint`, :func:`run` / :class:`LoopSettings` / :class:`Terms`, step rules
   (:class:`SignedGradient`, :class:`Adam`, :class:`Momentum`), loss terms,
-  regions (:func:`face_patch`, :func:`part_faces`, :func:`faces_to_mask`)
+  regions (:func:`face_patch`, :func:`part_faces`, :func:`faces_to_mask`; image regions
+  :func:`square_mask`, :func:`image_region_mask`, :func:`patch_size`)
 - results: :class:`SignalResult` with ``.save(dir)``; :func:`load`
 """
 from .constraints import NORMS, Constraint
 from .loop import LoopSettings, Terms, run
 from .steps import STEP_RULES, Adam, Momentum, SignedGradient, StepRule
 from .losses import nps, true_class_loss, tv_image, tv_texture, tv_vertex
-from .regions import KINDS, face_patch, faces_to_mask, mesh_edges, most_visible_face, part_faces, vertex_texture_colors
+from .regions import (KINDS, MASK_MODES, face_patch, faces_to_mask, image_region_mask, mesh_edges, most_visible_face,
+                      part_faces, patch_size, square_mask, vertex_texture_colors)
 from .result import SignalResult, load
 from .texture import ViewSampler, assist_texture, texture_original
 from .image import assist_image, attack_image, sweep_table, universal_assist
@@ -23,6 +25,6 @@ from .controls import CONTROLS, controls
 __all__ = ["Constraint", "NORMS", "LoopSettings", "Terms", "run", "StepRule", "SignedGradient", "Adam", "Momentum",
            "STEP_RULES", "true_class_loss", "tv_image", "tv_texture",
            "tv_vertex", "nps", "KINDS", "face_patch", "faces_to_mask", "part_faces", "mesh_edges", "most_visible_face",
-           "vertex_texture_colors", "SignalResult", "load", "ViewSampler", "assist_texture", "texture_original",
+           "vertex_texture_colors", "patch_size", "square_mask", "image_region_mask", "MASK_MODES", "SignalResult", "load", "ViewSampler", "assist_texture", "texture_original",
            "assist_image", "attack_image", "universal_assist", "sweep_table", "PatchTransforms", "apply_patch",
            "eot_patch", "patch_to_texture", "controls", "CONTROLS"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .._checks import _describe
+from .._checks import _describe, check_mask
 
 __all__ = ["Constraint", "NORMS", "check_eps", "check_mask"]
 
@@ -28,24 +28,6 @@ def check_eps(eps, norm: str | None = "linf") -> float | None:
     if not eps >= 0 or eps == float("inf"):
         raise ValueError(f"eps: expected a finite number >= 0 or None (unbounded), got {eps}")
     return eps
-
-
-def check_mask(mask, shape: tuple, name: str = "mask", device=None) -> torch.Tensor | None:
-    """Validate a bool mask whose shape equals the leading dims of ``shape`` (or all of it).
-
-    Returns the mask broadcastable to ``shape`` (trailing singleton dims added), or None.
-    """
-    if mask is None:
-        return None
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"{name}: expected a bool tensor, got {_describe(mask)}")
-    k = mask.dim()
-    if tuple(mask.shape) != tuple(shape[:k]):
-        raise ValueError(f"{name}: expected shape {tuple(shape[:k]) if k else tuple(shape)} "
-                         f"(leading dims of {tuple(shape)}), got {tuple(mask.shape)}")
-    if not bool(mask.any()):
-        raise ValueError(f"{name}: the mask is empty (no entry may change)")
-    return mask.view(*mask.shape, *([1] * (len(shape) - k))).to(device if device is not None else mask.device)
 
 
 @dataclass(frozen=True, eq=False)

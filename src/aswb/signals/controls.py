@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import _describe
+from .._checks import _describe, check_mask
 from .constraints import check_eps
+from .image import image_mask
 
 __all__ = ["controls", "CONTROLS"]
 
@@ -38,19 +39,16 @@ def controls(original: torch.Tensor, mask: torch.Tensor | None = None, eps: floa
         raise ValueError(f"controls: unknown control(s) {bad}; expected some of {CONTROLS}")
     x0 = original.detach()
     chan_first = x0.dim() == 4  # images (B, 3, H, W)
+    if x0.dim() not in (2, 3, 4) or x0.shape[-1 if not chan_first else 1] != 3 or x0.numel() == 0:
+        raise ValueError(f"original: expected a UV texture (Ht, Wt, 3), vertex colours (V, 3) or images (B, 3, H, W), "
+                         f"got shape {tuple(x0.shape)}")
     if mask is None:
-        m = torch.ones(x0.shape[0] if not chan_first else 1, dtype=torch.bool, device=x0.device)
-        m = m.view(-1, *([1] * (x0.dim() - 1))) if not chan_first else m.view(1, 1, 1, 1)
+        m = torch.ones([1] * x0.dim(), dtype=torch.bool, device=x0.device)
     elif chan_first:
-        if mask.dim() == 2:
-            mask = mask[None]
-        m = mask[:, None]  # (B or 1, 1, H, W)
+        m = image_mask(mask, tuple(x0.shape))  # (B or 1, 1, H, W)
     else:
-        if tuple(mask.shape) != tuple(x0.shape[: mask.dim()]):
-            raise ValueError(f"mask: expected shape {tuple(x0.shape[: mask.dim()])}, got {tuple(mask.shape)}")
-        m = mask.view(*mask.shape, *([1] * (x0.dim() - mask.dim())))
-    if not bool(m.any()):
-        raise ValueError("mask: empty")
+        m = check_mask(mask, tuple(x0.shape[:-1]), "mask")
+        m = m.view(*m.shape, 1)
     m = m.to(x0.device)
     cdim = 1 if chan_first else -1
     full = m.expand_as(x0)

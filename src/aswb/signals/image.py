@@ -6,28 +6,15 @@ from typing import Sequence
 import pandas as pd
 import torch
 
-from .._checks import _describe, check_image, positive_int
+from .._checks import _describe, check_image, class_labels, classifier_list, positive_int
+from ..models import predict
 from .constraints import Constraint, check_eps
 from .losses import true_class_loss
 from .steps import step_name
 from .loop import LoopSettings, run
 from .result import SignalResult
-from .texture import check_classifiers
 
 __all__ = ["assist_image", "attack_image", "universal_assist", "sweep_table", "image_mask"]
-
-
-def _labels(labels, B: int, num_classes: int, device) -> torch.Tensor:
-    if isinstance(labels, int) and not isinstance(labels, bool):
-        labels = torch.full((B,), labels, dtype=torch.int64)
-    if not isinstance(labels, torch.Tensor) or labels.is_floating_point() or labels.dtype == torch.bool:
-        raise TypeError(f"labels: expected an int or an int64 tensor (B,), got {_describe(labels)}")
-    if labels.shape != (B,):
-        raise ValueError(f"labels: expected shape ({B},), got {tuple(labels.shape)}")
-    if int(labels.min()) < 0 or int(labels.max()) >= num_classes:
-        raise ValueError(f"labels: expected class indices in [0, {num_classes}), got range "
-                         f"[{int(labels.min())}, {int(labels.max())}]")
-    return labels.to(device=device, dtype=torch.int64)
 
 
 def image_mask(mask, shape) -> torch.Tensor | None:
@@ -45,12 +32,7 @@ def image_mask(mask, shape) -> torch.Tensor | None:
     return m
 
 
-def _probs(clfs, x):
-    with torch.no_grad():
-        return torch.stack([c.probs(x) for c in clfs]).mean(0)  # (B, C) mean over classifiers
-
-
-def _one(clfs, images, labels, eps, norm, alpha, steps, mask, step_rule, random_start, attack, progress, seed):
+def _optimise_batch(clfs, images, labels, eps, norm, alpha, steps, mask, step_rule, random_start, attack, progress, seed):
     con = Constraint(x0=images, eps=eps, norm=norm, mask=mask, batch_dims=1)
 
     def objective(x, step):
@@ -60,7 +42,7 @@ def _one(clfs, images, labels, eps, norm, alpha, steps, mask, step_rule, random_
     settings = LoopSettings(steps=steps, alpha=alpha, step_rule=step_rule, sign=-1 if attack else 1,
                             random_start=random_start, progress=progress, seed=seed)
     x, hist = run(con, objective, settings)
-    before, after = _probs(clfs, images), _probs(clfs, x)
+    before, after = predict(clfs, images), predict(clfs, x)
     idx = torch.arange(len(labels))
     pb, pa = before[idx, labels], after[idx, labels]
     kb, ka = before.argmax(1), after.argmax(1)
@@ -72,7 +54,7 @@ def _one(clfs, images, labels, eps, norm, alpha, steps, mask, step_rule, random_
     settings_d = {"eps": eps, "norm": norm, "alpha": alpha, "steps": steps, "step_rule": step_name(step_rule),
                   "random_start": random_start, "attack": attack, "seed": seed, "masked": mask is not None,
                   "classifiers": [c.name for c in clfs], "labels": labels.tolist()}
-    return SignalResult(kind="image", signal=(x - images).detach(), original=torch.zeros_like(images),
+    return SignalResult(domain="image", signal=(x - images).detach(), original=torch.zeros_like(images),
                         mask=None if mask is None else mask.detach().clone(), history=hist, settings=settings_d,
                         metrics=metrics, extra={"images": x.detach(), "before": before, "after": after,
                                                 "assistive": assistive, "labels": labels})
@@ -94,13 +76,13 @@ def assist_image(classifiers, images: torch.Tensor, labels, eps=8 / 255, alpha: 
             or only the background).
         attack: maximise the loss instead (the adversarial direction, PGD).
     Returns:
-        :class:`SignalResult` (kind ``"image"``): ``signal`` = δ (B, 3, H, W), ``extra["images"]``
+        :class:`SignalResult` (domain ``"image"``): ``signal`` = δ (B, 3, H, W), ``extra["images"]``
         = x + δ, ``extra["assistive"]`` (B,) bool (same prediction and higher confidence), and
         metrics p_true/accuracy before and after; a list of them for a list of ε.
     """
-    clfs = check_classifiers(classifiers)
+    clfs = classifier_list(classifiers)
     images = check_image(images, "images", channels_last=False)
-    labels = _labels(labels, images.shape[0], clfs[0].num_classes, images.device)
+    labels = class_labels(labels, images.shape[0], clfs[0].num_classes, images.device)
     m = image_mask(mask, tuple(images.shape))
     steps = positive_int(steps, "steps")
     sweep = isinstance(eps, (list, tuple))
@@ -108,7 +90,7 @@ def assist_image(classifiers, images: torch.Tensor, labels, eps=8 / 255, alpha: 
     for e in (eps if sweep else [eps]):
         e = check_eps(e, norm)
         a = alpha if alpha is not None else (2 / 255 if e is None else max(2.5 * e / steps, 1e-6))
-        out.append(_one(clfs, images.detach(), labels, e, norm, a, steps, m, step_rule, random_start, attack,
+        out.append(_optimise_batch(clfs, images.detach(), labels, e, norm, a, steps, m, step_rule, random_start, attack,
                         progress, seed))
     return out if sweep else out[0]
 
@@ -126,11 +108,11 @@ def universal_assist(classifiers, images: torch.Tensor, labels, eps: float = 8 /
     """One perturbation δ (3, H, W) that assists (or, with ``attack``, fools) on a whole set.
 
     Each step uses a random minibatch of ``images`` (B, 3, H, W) in [0, 1] with ``labels``.
-    Returns a :class:`SignalResult` (kind ``"universal"``) with metrics on the whole set.
+    Returns a :class:`SignalResult` (domain ``"universal"``) with metrics on the whole set.
     """
-    clfs = check_classifiers(classifiers)
+    clfs = classifier_list(classifiers)
     images = check_image(images, "images", channels_last=False).detach()
-    labels = _labels(labels, images.shape[0], clfs[0].num_classes, images.device)
+    labels = class_labels(labels, images.shape[0], clfs[0].num_classes, images.device)
     eps = check_eps(eps, norm)
     if eps is None:
         raise ValueError("universal_assist: eps must be a number (a universal perturbation is bounded)")
@@ -146,13 +128,13 @@ def universal_assist(classifiers, images: torch.Tensor, labels, eps: float = 8 /
 
     d, hist = run(con, objective, LoopSettings(steps=steps, alpha=alpha, step_rule=step_rule, sign=-1 if attack else 1,
                                                progress=progress, seed=seed))
-    before, after = _probs(clfs, images), _probs(clfs, (images + d).clamp(0, 1))
+    before, after = predict(clfs, images), predict(clfs, (images + d).clamp(0, 1))
     idx = torch.arange(len(labels))
     metrics = {"eps": eps, "p_true_before": float(before[idx, labels].mean()),
                "p_true_after": float(after[idx, labels].mean()),
                "acc_before": float((before.argmax(1) == labels).float().mean()),
                "acc_after": float((after.argmax(1) == labels).float().mean())}
-    return SignalResult(kind="universal", signal=d, original=torch.zeros_like(d), mask=None, history=hist,
+    return SignalResult(domain="universal", signal=d, original=torch.zeros_like(d), mask=None, history=hist,
                         settings={"eps": eps, "norm": norm, "alpha": alpha, "steps": steps, "batch_size": batch_size,
                                   "step_rule": step_name(step_rule),
                                   "attack": attack, "seed": seed, "classifiers": [c.name for c in clfs]},

@@ -1,20 +1,19 @@
 """2D assistive patches trained with Expectation over Transformation (Brown et al., 2017)."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-from .._checks import _describe, check_image, positive_int
+from .._checks import _describe, check_image, class_label, classifier_list, positive_int
 from ..render import Mesh
 from .constraints import Constraint
 from .losses import true_class_loss, tv_image
 from .loop import LoopSettings, Terms, run
 from .steps import step_name
+from .regions import patch_size
 from .result import SignalResult
-from .texture import check_classifiers, check_label
 
 __all__ = ["PatchTransforms", "apply_patch", "eot_patch", "patch_to_texture", "patch_size"]
 
@@ -39,13 +38,6 @@ class PatchTransforms:
         r = lambda lo_hi: lo_hi[0] + (lo_hi[1] - lo_hi[0]) * torch.rand(n, generator=generator)  # noqa: E731
         c = self.margin + (1 - 2 * self.margin) * torch.rand(n, 2, generator=generator)
         return {"center": c, "scale": r(self.scale), "rotation": r(self.rotation), "brightness": r(self.brightness)}
-
-
-def patch_size(area: float, image_size: int) -> int:
-    """Side in pixels of a square patch covering ``area`` (fraction in (0, 1]) of a square image."""
-    if isinstance(area, bool) or not isinstance(area, (int, float)) or not 0 < area <= 1:
-        raise ValueError(f"area: expected an image fraction in (0, 1], got {area!r}")
-    return max(1, round(math.sqrt(area) * image_size))
 
 
 def apply_patch(images: torch.Tensor, patch: torch.Tensor, center, scale=1.0, rotation=0.0, brightness=1.0):
@@ -105,11 +97,11 @@ def eot_patch(classifiers, images: torch.Tensor, label: int, area: float = 0.05,
         transforms: the EoT distribution.
         init: (3, h, w) starting patch (default mid-grey).
     Returns:
-        :class:`SignalResult` (kind ``"patch"``) with ``signal`` (3, h, w) in [0, 1].
+        :class:`SignalResult` (domain ``"patch"``) with ``signal`` (3, h, w) in [0, 1].
     """
-    clfs = check_classifiers(classifiers)
+    clfs = classifier_list(classifiers)
     images = check_image(images, "images", channels_last=False).detach()
-    label = check_label(label, clfs[0].num_classes)
+    label = class_label(label, clfs[0].num_classes)
     N, _, H, W = images.shape
     side = patch_size(area, min(H, W))
     steps, batch_size = positive_int(steps, "steps"), positive_int(batch_size, "batch_size")
@@ -132,7 +124,7 @@ def eot_patch(classifiers, images: torch.Tensor, label: int, area: float = 0.05,
     con = Constraint(x0=x0, eps=None)
     p, hist = run(con, objective, LoopSettings(steps=steps, alpha=alpha, step_rule=step_rule, sign=-1 if attack else 1,
                                                progress=progress, seed=seed), start=init)
-    return SignalResult(kind="patch", signal=p, original=x0, mask=None, history=hist,
+    return SignalResult(domain="patch", signal=p, original=x0, mask=None, history=hist,
                         settings={"label": label, "area": area, "side": side, "steps": steps, "alpha": alpha,
                                   "batch_size": batch_size, "transforms": transforms.__dict__, "tv": tv,
                                   "step_rule": step_name(step_rule),

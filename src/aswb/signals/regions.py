@@ -1,13 +1,16 @@
 """Where a signal may live on a mesh: named parts, surface-area patches, image regions."""
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .._checks import _describe, as_tensor
 from ..render import Mesh
 from ..render.atlas import uv_face_mask
 
-__all__ = ["face_patch", "part_faces", "faces_to_mask", "vertex_texture_colors", "mesh_edges", "most_visible_face", "KINDS"]
+__all__ = ["face_patch", "part_faces", "faces_to_mask", "vertex_texture_colors", "mesh_edges", "most_visible_face", "KINDS",
+           "patch_size", "square_mask", "image_region_mask", "MASK_MODES"]
 
 KINDS = ("uv", "vertex")
 
@@ -120,7 +123,7 @@ def most_visible_face(scene, radius: float = 0.25) -> int:
     cameras will actually see.
 
     Args:
-        scene: a :class:`~aswb.render.Scene` (or :class:`~aswb.evaluate.Bank`).
+        scene: a :class:`~aswb.render.Scene` (or :class:`~aswb.evaluate.ViewBank`).
         radius: neighbourhood radius in mesh units (meshes normalised to a unit sphere).
     Returns:
         a face index.
@@ -135,3 +138,74 @@ def most_visible_face(scene, radius: float = 0.25) -> int:
         near = (torch.cdist(cent[chunk], cent) <= radius).float()  # (c, F)
         score[chunk] = near @ hits
     return int(score.argmax())
+
+
+# --------------------------------------------------------------------------- image regions
+#: what :func:`image_region_mask` can select
+MASK_MODES = ("full", "region", "object", "background")
+
+
+def patch_size(area: float, image_size: int) -> int:
+    """Side in pixels of a square patch covering ``area`` (fraction in (0, 1]) of a square image."""
+    if isinstance(area, bool) or not isinstance(area, (int, float)) or not 0 < area <= 1:
+        raise ValueError(f"area: expected an image fraction in (0, 1], got {area!r}")
+    return max(1, round(math.sqrt(area) * image_size))
+
+
+def square_mask(size, fraction: float, device=None, center=(0.5, 0.5)) -> torch.Tensor:
+    """A square covering ``fraction`` of an image's area, centred at ``center``.
+
+    Args:
+        size: ``int`` or ``(H, W)``; the square's side is ``round(sqrt(fraction) * min(H, W))`` (>= 1 px).
+        fraction: area fraction in (0, 1].
+        device: torch device of the mask.
+        center: ``(x, y)`` of the square's centre as fractions of the width and height, each in
+            [0, 1] (``(0.5, 0.5)``: the image centre; ``(0, 0)``: the top-left corner). The square is
+            shifted to lie wholly inside the image, so its area never shrinks.
+    Returns:
+        (H, W) bool mask.
+    """
+    from .._checks import image_size
+
+    H, W = image_size(size, "size")
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
+        raise ValueError(f"fraction: expected an area fraction in (0, 1], got {fraction!r}")
+    s = patch_size(fraction, min(H, W))
+    try:
+        cx, cy = (float(c) for c in center)
+        ok = all(not isinstance(c, bool) for c in center) and 0 <= cx <= 1 and 0 <= cy <= 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(f"center: expected (x, y) fractions of the width and height in [0, 1], got {center!r}")
+    top = min(max(round(cy * H - s / 2), 0), H - s)
+    left = min(max(round(cx * W - s / 2), 0), W - s)
+    m = torch.zeros(H, W, dtype=torch.bool, device=device)
+    m[top:top + s, left:left + s] = True
+    return m
+
+
+def image_region_mask(mode: str, size, fraction: float = 0.25, object_mask: torch.Tensor | None = None,
+                      center=(0.5, 0.5)):
+    """The pixels a perturbation may change.
+
+    Args:
+        mode: ``"full"`` (None: every pixel), ``"region"`` (a square at ``center``, see :func:`square_mask`),
+            ``"object"`` or ``"background"`` (the object mask or its complement).
+        size: ``int`` or ``(H, W)``.
+        fraction: area of the ``"region"`` square in (0, 1].
+        object_mask: (H, W) or (B, H, W) bool, True on the object (e.g. ``bank.scene.mask > 0.5``).
+        center: ``(x, y)`` centre of the ``"region"`` square, fractions of width and height in [0, 1].
+    Returns:
+        None for ``"full"``, else an (H, W) or (B, H, W) bool mask for :func:`aswb.signals.assist_image`.
+    """
+    if mode not in MASK_MODES:
+        raise ValueError(f"mode: expected one of {MASK_MODES}, got {mode!r}")
+    if mode == "full":
+        return None
+    if mode == "region":
+        dev = None if object_mask is None else object_mask.device
+        return square_mask(size, fraction, device=dev, center=center)
+    if object_mask is None:
+        raise ValueError(f"mode={mode!r} needs an object_mask (e.g. bank.scene.mask > 0.5)")
+    return object_mask if mode == "object" else ~object_mask

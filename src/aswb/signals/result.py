@@ -9,7 +9,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-__all__ = ["SignalResult", "load", "versions"]
+__all__ = ["SignalResult", "load", "versions", "DOMAINS"]
+
+#: where a signal can live (:attr:`SignalResult.domain`)
+DOMAINS = ("image", "universal", "patch", "uv", "vertex")
 
 
 def versions() -> dict:
@@ -27,7 +30,10 @@ class SignalResult:
     """An optimised signal.
 
     Fields:
-        kind: ``"image"``, ``"universal"``, ``"patch"``, ``"uv"`` or ``"vertex"``.
+        domain: where the signal lives, one of :data:`DOMAINS`: ``"image"`` (one δ per image),
+            ``"universal"`` (one δ for a set of images), ``"patch"`` (a 2D patch pasted into
+            images), ``"uv"`` (a mesh's UV texture) or ``"vertex"`` (a mesh's vertex colours).
+            (``kind`` is its former name, still readable.)
         signal: the optimised tensor, same shape as what it replaces: δ (B, 3, H, W) for
             images, (3, H, W) for a universal δ, (3, h, w) for a patch, (Ht, Wt, 3) for a UV
             texture, (V, 3) for vertex colours; float32 (textures/patches in [0, 1]).
@@ -39,7 +45,7 @@ class SignalResult:
         extra: further tensors (e.g. ``before``/``after`` probabilities, per-eps results).
     """
 
-    kind: str
+    domain: str
     signal: torch.Tensor
     original: torch.Tensor
     mask: torch.Tensor | None
@@ -48,11 +54,20 @@ class SignalResult:
     metrics: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        if self.domain not in DOMAINS:
+            raise ValueError(f"domain: expected one of {DOMAINS}, got {self.domain!r}")
+
+    @property
+    def kind(self) -> str:
+        """The former name of :attr:`domain`."""
+        return self.domain
+
     def __repr__(self) -> str:
         m = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in self.metrics.items()
                       if not isinstance(v, (list, dict)))
         mask = "" if self.mask is None else f", mask={int(self.mask.sum())}/{self.mask.numel()}"
-        return f"SignalResult({self.kind}, signal={tuple(self.signal.shape)}{mask}, steps={len(self.history) - 1}, {m})"
+        return f"SignalResult({self.domain}, signal={tuple(self.signal.shape)}{mask}, steps={len(self.history) - 1}, {m})"
 
     @property
     def delta(self) -> torch.Tensor:
@@ -68,7 +83,7 @@ class SignalResult:
         complete old result or the complete new one, even if the process is killed (see
         :mod:`aswb._files`); what an interrupted save left beside it is removed by the next.
 
-        Files: ``signal.pt`` (exact tensors), ``history.csv``, ``result.json`` (kind, settings,
+        Files: ``signal.pt`` (exact tensors), ``history.csv``, ``result.json`` (domain, settings,
         metrics, package versions), a PNG of the signal (texture, patch or δ), and with
         ``mesh`` for texture results the textured mesh as ``mesh.obj`` (+MTL/PNG) and ``mesh.glb``.
         """
@@ -83,12 +98,12 @@ class SignalResult:
                        "extra": {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in self.extra.items()}}
             torch.save(tensors, tmp / "signal.pt")
             self.history.to_csv(tmp / "history.csv", index=False)
-            meta = {"kind": self.kind, "settings": self.settings, "metrics": self.metrics, "versions": versions()}
+            meta = {"domain": self.domain, "settings": self.settings, "metrics": self.metrics, "versions": versions()}
             (tmp / "result.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
             img = self._preview()
             if img is not None:
                 Image.fromarray((img.clamp(0, 1) * 255).round().byte().numpy()).save(tmp / "signal.png")
-            if mesh is not None and self.kind in ("uv", "vertex"):
+            if mesh is not None and self.domain in ("uv", "vertex"):
                 from ..render import save_mesh
 
                 textured = self.apply_to(mesh)
@@ -98,11 +113,11 @@ class SignalResult:
 
     def _preview(self) -> torch.Tensor | None:
         s = self.signal.detach().cpu()
-        if self.kind == "uv":
+        if self.domain == "uv":
             return s
-        if self.kind == "patch":
+        if self.domain == "patch":
             return s.permute(1, 2, 0)
-        if self.kind in ("image", "universal"):
+        if self.domain in ("image", "universal"):
             d = self.delta.detach().cpu()
             d = d[0] if d.dim() == 4 else d
             m = d.abs().max().clamp_min(1e-12)
@@ -111,11 +126,11 @@ class SignalResult:
 
     def apply_to(self, mesh):
         """The mesh with this texture (``"uv"``) or these vertex colours (``"vertex"``)."""
-        if self.kind == "uv":
+        if self.domain == "uv":
             return mesh.with_texture(self.signal.to(mesh.device))
-        if self.kind == "vertex":
+        if self.domain == "vertex":
             return mesh.with_vertex_colors(self.signal.to(mesh.device))
-        raise ValueError(f"apply_to: a {self.kind!r} result is not a mesh colouring")
+        raise ValueError(f"apply_to: a {self.domain!r} result is not a mesh colouring")
 
 
 def load(path) -> SignalResult:
@@ -134,7 +149,8 @@ def load(path) -> SignalResult:
     f = path / "result.json"
     try:
         meta = json.loads(f.read_text())
-        kind, settings, metrics = meta["kind"], meta["settings"], meta["metrics"]
+        domain = meta["domain"] if "domain" in meta else meta["kind"]  # results saved before the rename
+        settings, metrics = meta["settings"], meta["metrics"]
     except (ValueError, KeyError, TypeError) as e:
         raise ValueError(f"path: {str(f)!r} is damaged or not an aswb result ({type(e).__name__}: {e})") from e
     f = path / "signal.pt"
@@ -150,5 +166,5 @@ def load(path) -> SignalResult:
         raise
     except Exception as e:
         raise ValueError(f"path: {str(f)!r} is damaged ({type(e).__name__}: {e})") from e
-    return SignalResult(kind=kind, signal=signal, original=original, mask=mask, history=hist,
+    return SignalResult(domain=domain, signal=signal, original=original, mask=mask, history=hist,
                         settings=settings, metrics=metrics, extra=t.get("extra", {}))

@@ -6,7 +6,7 @@ from typing import Callable
 
 import torch
 
-from .._checks import _describe, positive_int
+from .._checks import _describe, class_label, classifier_list, positive_int
 from ..render import Mesh, Scene
 from .constraints import Constraint, check_eps, check_mask
 from .losses import nps, true_class_loss, tv_texture, tv_vertex
@@ -15,7 +15,7 @@ from .loop import LoopSettings, Terms, run
 from .regions import KINDS, mesh_edges, vertex_texture_colors
 from .result import SignalResult
 
-__all__ = ["ViewSampler", "assist_texture", "texture_original", "check_classifiers", "check_label"]
+__all__ = ["ViewSampler", "assist_texture", "texture_original"]
 
 
 class ViewSampler:
@@ -24,28 +24,28 @@ class ViewSampler:
     Args:
         mesh: the mesh.
         n: views per step.
-        make: ``make(mesh, n, generator) -> aswb.evaluate.Bank`` draws one batch (cameras,
+        make: ``make(mesh, n, generator) -> aswb.evaluate.ViewBank`` draws one batch (cameras,
             lights, backgrounds, camera noise), e.g. :func:`aswb.toyworld.bank`'s sampler form
             via :func:`aswb.toyworld.sampler`, or :meth:`from_ranges`.
         seed: seeds the generator (same seed, same sequence of batches).
 
-    Calling ``sampler(step)`` returns a :class:`~aswb.evaluate.Bank`.
+    Calling ``sampler(step)`` returns a :class:`~aswb.evaluate.ViewBank`.
     """
 
     def __init__(self, mesh: Mesh, n: int, make: Callable, seed: int = 0):
         if not isinstance(mesh, Mesh):
             raise TypeError(f"ViewSampler: expected a Mesh, got {_describe(mesh)}")
         if not callable(make):
-            raise TypeError(f"ViewSampler: make must be callable (mesh, n, generator) -> Bank, got {_describe(make)}")
+            raise TypeError(f"ViewSampler: make must be callable (mesh, n, generator) -> ViewBank, got {_describe(make)}")
         self.mesh, self.n, self.make, self.seed = mesh, positive_int(n, "n"), make, seed
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, step: int):
-        from ..evaluate import Bank
+        from ..evaluate import ViewBank
 
         bank = self.make(self.mesh, self.n, self.generator)
-        if not isinstance(bank, Bank):
-            raise TypeError(f"ViewSampler: make(...) must return an aswb.evaluate.Bank, got {_describe(bank)}")
+        if not isinstance(bank, ViewBank):
+            raise TypeError(f"ViewSampler: make(...) must return an aswb.evaluate.ViewBank, got {_describe(bank)}")
         return bank
 
     def reset(self) -> None:
@@ -58,40 +58,15 @@ class ViewSampler:
                     light_elev=(10.0, 80.0), background=(1.0, 1.0, 1.0), supersample: int = 1,
                     seed: int = 0) -> "ViewSampler":
         """A sampler drawing views and lights uniformly from ranges, on a fixed background colour."""
-        from ..evaluate import Bank
+        from ..evaluate import ViewBank
         from ..render import sample_lights, sample_views
 
         def make(m, k, g):
             cams = sample_views(k, dist=dist, elev=elev, azim=azim, fov=fov, generator=g, device=m.device)
             lights = sample_lights(k, ambient=ambient, intensity=intensity, elev=light_elev, generator=g, device=m.device)
-            return Bank(Scene(m, cams, lights, image_size, background=background, supersample=supersample))
+            return ViewBank(Scene(m, cams, lights, image_size, background=background, supersample=supersample))
 
         return ViewSampler(mesh, n, make, seed)
-
-
-def check_classifiers(classifiers) -> list:
-    from ..models import Classifier
-
-    clfs = [classifiers] if isinstance(classifiers, Classifier) else list(classifiers) if isinstance(
-        classifiers, (list, tuple)) else None
-    if not clfs or not all(isinstance(c, Classifier) for c in clfs):
-        raise TypeError(f"classifiers: expected an aswb.models.Classifier or a non-empty list of them, "
-                        f"got {_describe(classifiers)}")
-    n = clfs[0].num_classes
-    if any(c.num_classes != n for c in clfs):
-        raise ValueError(f"classifiers disagree on the number of classes: {[c.num_classes for c in clfs]}")
-    return clfs
-
-
-def check_label(label, num_classes: int) -> int:
-    if isinstance(label, bool) or not isinstance(label, int):
-        if isinstance(label, torch.Tensor) and label.numel() == 1 and not label.is_floating_point():
-            label = int(label)
-        else:
-            raise TypeError(f"label: expected an int class index, got {_describe(label)}")
-    if not 0 <= label < num_classes:
-        raise ValueError(f"label: expected a class index in [0, {num_classes}), got {label}")
-    return label
 
 
 def texture_original(mesh: Mesh, kind: str) -> torch.Tensor:
@@ -117,7 +92,7 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
     """Optimise a mesh's texture or vertex colours so classifiers see ``label`` (Algorithm 1).
 
     Args:
-        scene_or_sampler: a :class:`~aswb.render.Scene` or :class:`~aswb.evaluate.Bank` (a fixed
+        scene_or_sampler: a :class:`~aswb.render.Scene` or :class:`~aswb.evaluate.ViewBank` (a fixed
             bank of views whose fragments are cached) or a :class:`ViewSampler` (fresh views,
             lights, backgrounds each step).
         classifiers: a Classifier or a list (their cross-entropies are averaged).
@@ -134,19 +109,19 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
     Returns:
         :class:`SignalResult` with ``signal`` of the original's shape, in [0, 1].
     """
-    from ..evaluate import Bank
+    from ..evaluate import ViewBank
 
-    fixed = scene_or_sampler
-    if isinstance(fixed, Scene):
-        fixed = Bank(fixed)
-    if isinstance(fixed, Bank):
-        mesh, next_bank = fixed.scene.mesh, (lambda step: fixed)
-    elif isinstance(fixed, ViewSampler):
-        mesh, next_bank = fixed.mesh, fixed
+    views = scene_or_sampler
+    if isinstance(views, Scene):
+        views = ViewBank(views)
+    if isinstance(views, ViewBank):
+        mesh, next_bank = views.scene.mesh, (lambda step: views)
+    elif isinstance(views, ViewSampler):
+        mesh, next_bank = views.mesh, views
     else:
-        raise TypeError(f"assist_texture: expected a Scene, a Bank or a ViewSampler, got {_describe(scene_or_sampler)}")
-    clfs = check_classifiers(classifiers)
-    label = check_label(label, clfs[0].num_classes)
+        raise TypeError(f"assist_texture: expected a Scene, a ViewBank or a ViewSampler, got {_describe(scene_or_sampler)}")
+    clfs = classifier_list(classifiers)
+    label = class_label(label, clfs[0].num_classes)
     eps = check_eps(eps, norm)
     x0 = texture_original(mesh, kind).detach()
     m = check_mask(mask, tuple(x0.shape), "mask", device=x0.device)
@@ -163,9 +138,9 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
 
     def objective(x, step):
         bank = next_bank(step)
-        img = bank.render(texture=x) if kind == "uv" else bank.render(vertex_colors=x)
+        img = bank.images(x)  # (B, 3, H, W); a (Ht, Wt, 3) texture or (V, 3) vertex colours, by kind's shape
         labels = torch.full((img.shape[0],), label, dtype=torch.int64, device=dev)
-        loss, p_true = true_class_loss(clfs, img.permute(0, 3, 1, 2), labels)
+        loss, p_true = true_class_loss(clfs, img, labels)
         penalty, extra = None, {}
         if tv:
             t = tv_texture(x, used) if kind == "uv" else tv_vertex(x, edges)
@@ -181,9 +156,9 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
     meta = {"kind": kind, "label": label, "eps": eps, "norm": norm, "alpha": alpha, "steps": steps,
             "step_rule": step_name(step_rule), "tv": tv, "printability": printability, "attack": attack, "seed": seed,
             "classifiers": [c.name for c in clfs], "masked": m is not None,
-            "sampler": "fresh" if isinstance(fixed, ViewSampler) else "fixed",
-            "views": fixed.n if isinstance(fixed, ViewSampler) else len(fixed)}
+            "sampler": "fresh" if isinstance(views, ViewSampler) else "fixed",
+            "views": views.n if isinstance(views, ViewSampler) else len(views)}
     metrics = {"p_true_first": float(hist.p_true.iloc[0]), "p_true_last": float(hist.p_true.iloc[-1]),
                "delta_linf": float((x - x0).abs().max())}
-    return SignalResult(kind=kind, signal=x, original=x0, mask=None if mask is None else mask.detach().clone(),
+    return SignalResult(domain=kind, signal=x, original=x0, mask=None if mask is None else mask.detach().clone(),
                         history=hist, settings=meta, metrics=metrics)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from ..models import predict
 from ..render import Scene
 from .train import ARCHS, HELDOUT_SEEDS
 from .world import CLASSES, CONDITIONS, IMAGE_SIZE, expose, mesh, random_backgrounds, sample_condition, sensor_noise
@@ -54,7 +55,7 @@ def evaluate(classifiers: dict, images: dict, meta: pd.DataFrame, batch: int = 2
     labels = torch.tensor(meta["label"].to_numpy())
     for name, clf in classifiers.items():
         for v, x in images.items():
-            p = torch.cat([clf.probs(x[i:i + batch].permute(0, 3, 1, 2)) for i in range(0, len(x), batch)])
+            p = predict(clf, x.permute(0, 3, 1, 2), batch)  # renders are channels last
             f = meta.copy()
             f["model"], f["variant"] = name, v
             f["pred"] = p.argmax(1).numpy()

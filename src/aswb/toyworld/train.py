@@ -89,8 +89,10 @@ def train(arch: str, seeds=TRAIN_SEEDS, views_per_instance: int = 12, epochs: in
         raise TypeError(f"train: data must be an aswb.toyworld.Dataset, got {_describe(data)}")
     torch.manual_seed(seed)
     net = build_net(arch)
+    # the wrapper's own preprocessing (resize + normalise) in training too: one place for it
+    clf = Classifier(net, input_size=IMAGE_SIZE, mean=MEAN, std=STD, categories=list(CLASSES), name=f"toy-{arch}",
+                     freeze=False)
     g = torch.Generator().manual_seed(seed)
-    mean, std = torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
     steps = epochs * math.ceil(len(data) / batch_size)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=5e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.2)
@@ -104,7 +106,7 @@ def train(arch: str, seeds=TRAIN_SEEDS, views_per_instance: int = 12, epochs: in
             idx = perm[i:i + batch_size]
             x = augment(data.float_images(idx), g)
             y = data.labels[idx]
-            logits = net((x - mean) / std)
+            logits = net(clf.preprocess(x))
             loss = F.cross_entropy(logits, y, label_smoothing=0.1)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -121,7 +123,7 @@ def train(arch: str, seeds=TRAIN_SEEDS, views_per_instance: int = 12, epochs: in
             break
     bar.close()
     net.eval()
-    clf = Classifier(net, input_size=IMAGE_SIZE, mean=MEAN, std=STD, categories=list(CLASSES), name=f"toy-{arch}")
+    clf.requires_grad_(False)
     return clf, history
 
 

@@ -83,7 +83,7 @@ def bank(mesh: Mesh, n: int, condition: str = "easy", seed: int = 0, size: int =
     """A fixed evaluation bank: ``n`` views, lights, backgrounds and camera noise of a condition.
 
     Returns:
-        :class:`aswb.evaluate.Bank` whose ``render(texture=...)`` gives (n, size, size, 3).
+        :class:`aswb.evaluate.ViewBank` whose ``render(texture=...)`` gives (n, size, size, 3).
     """
     return _views(size, supersample).bank(mesh, n, condition, seed)
 
