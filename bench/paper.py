@@ -30,10 +30,12 @@ from aswb import evaluate, load_world
 from aswb.experiment import EVAL_CONDITIONS, run_object, save_run
 
 #: per world: source model, steps, fresh views per step, held-out views per condition, output, doc
+#: the real world optimises over every condition it is judged on (other seeds), longer: 80 steps of 4 easy + hard
+#: views gave full textures +0.09 accuracy on the weak objects' hard views (see the doc's reading)
 DEFAULTS = {"toy": dict(model="densenet121", steps=120, views=8, eval_views=32, out="outputs/paper",
-                        doc="docs/results.md", transfer_objects=4),
-            "real": dict(model="efficientnet_lite0", steps=80, views=4, eval_views=12, out="outputs/paper_real",
-                         doc="docs/results_real.md", transfer_objects=2)}
+                        doc="docs/results.md", transfer_objects=4, train_conditions=("easy", "hard")),
+            "real": dict(model="efficientnet_lite0", steps=300, views=8, eval_views=12, out="outputs/paper_real",
+                         doc="docs/results_real.md", transfer_objects=1, train_conditions=EVAL_CONDITIONS)}
 HARD = ("hard_view", "hard_light", "hard")
 
 def fmt(x, digits=2):
@@ -50,6 +52,8 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--alpha", type=float, default=8 / 255)
     p.add_argument("--views", type=int, default=None, help="fresh views per step")
+    p.add_argument("--train-conditions", nargs="+", default=None, choices=EVAL_CONDITIONS,
+                   help="conditions the signals are optimised over (toy: easy hard; real: all four)")
     p.add_argument("--eval-views", type=int, default=None, help="held-out views per condition")
     p.add_argument("--out", default=None)
     p.add_argument("--doc", default=None)
@@ -76,7 +80,8 @@ def main(argv=None):
         info = info[info.object.isin(a.objects)]
         writer(df, info, a, None)
         return
-    kw = dict(area=a.area, steps=a.steps, alpha=a.alpha, views=a.views, eval_views=a.eval_views)
+    kw = dict(area=a.area, steps=a.steps, alpha=a.alpha, views=a.views, eval_views=a.eval_views,
+              train_conditions=tuple(a.train_conditions))
     t0 = time.perf_counter()
     frames, info = [], []
     jobs = [(name, a.model) for name in a.objects]
@@ -199,7 +204,8 @@ def write_doc_real(df: pd.DataFrame, info: pd.DataFrame, a, seconds: float) -> N
         + (f"in {seconds / 60:.0f} min on 2 CPU cores" if seconds else "(rewritten from the run's saved frames, --from-csv)")
         + " (do not edit by hand). Real meshes from `pybullet_data` with UV atlases, judged by ImageNet EfficientNet-Lite0/1/2 at 224 px; "
         f"signals optimised for {a.model} with {a.steps} signed-gradient steps (α = {a.alpha:.4f}) over {a.views} fresh "
-        f"easy + hard views per step; {a.eval_views} held-out views per condition (other seeds than any used in "
+        f"views per step drawn from {' + '.join(a.train_conditions)}; {a.eval_views} held-out views per condition "
+        f"(other seeds than any used in "
         f"optimisation). 3D patches cover {info.patch_area.mean():.3f} of the surface on average (target {a.area}). "
         "Hard = hard_view + hard_light + hard, pooled; Δ = paired change over the original on the same views, "
         "brackets bootstrap 95 % intervals over views.",
@@ -256,8 +262,11 @@ def write_doc_real(df: pd.DataFrame, info: pd.DataFrame, a, seconds: float) -> N
         f"change p_true on hard views by {dp['full_texture'].mean():+.3f} on average (largest: {best} "
         f"{dp.loc[best, 'full_texture']:+.3f}), 3D patches by {dp['3d_patch'].mean():+.3f} and 2D patches by "
         f"{dp['2d_patch'].mean():+.3f}; the targets above are reported as they came out. At 224 px each step shows the "
-        "optimisation a few views of a 256x256 atlas, so most texels receive a gradient in only a few of the steps; "
-        "more steps and views (`--steps`, `--views`) are the first thing to try, not yet measured here.",
+        "optimisation a few views of a 256x256 atlas, so most texels receive a gradient in only a few of the steps. "
+        "The first configuration measured here (80 steps of 4 fresh easy + hard views, `--steps 80 --views 4 "
+        "--train-conditions easy hard`) raised the weak objects' accuracy on hard views by +0.09 with full textures "
+        "and met the 3D-patch target on 0/6 objects; optimising over every condition the signals are judged on "
+        "(other seeds), longer and on more views is what this run measures.",
         "",
     ]
     Path(a.doc).parent.mkdir(parents=True, exist_ok=True)
