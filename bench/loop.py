@@ -62,7 +62,7 @@ def measure(arch: str, views: int, size: int, steps: int, repeats: int, device: 
         bank = world.bank(mesh, views, "hard", seed=0)
         sampler = world.sampler(mesh, views, ("easy", "hard"), seed=0)
     _ = bank.scene.fragments  # rasterise once (the cached case reuses these)
-    x = bank.render().permute(0, 3, 1, 2).contiguous()
+    x = bank.images().contiguous()
     labels = torch.zeros(views, dtype=torch.int64, device=device)
 
     def clf_only():

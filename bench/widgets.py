@@ -39,7 +39,7 @@ def measure(images: int, steps: int, repeats: int, arch: str) -> dict:
     mesh = world.mesh("jeep")
     bank = world.bank(mesh, images, "hard", seed=0)
     with torch.no_grad():
-        x = bank.render().permute(0, 3, 1, 2).contiguous()  # (B, 3, H, W), as in notebook 01
+        x = bank.images().contiguous()  # (B, 3, H, W), as in notebook 01
     obj = bank.scene.mask > 0.5
     labels = torch.full((images,), world.label("jeep"))
     panel = widgets.perturbation_panel(world, x, "jeep", object_mask=obj, steps=steps, classifier=arch)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from .._checks import _describe, check_coloring, positive_int
+from .._checks import _describe, check_coloring, coloring_kind, positive_int
 from ..render import Mesh
 
 __all__ = ["ColorStats", "color_stats", "dominant_colors", "color_names", "COLOR_NAMES", "used_texels"]
@@ -151,7 +151,7 @@ class ColorStats:
 def _edges(tex: torch.Tensor, m: torch.Tensor | None) -> float:
     from ..signals import tv_texture
 
-    return float(tv_texture(tex, m)) / 2 if tex.dim() == 3 else float("nan")
+    return float(tv_texture(tex, m)) / 2 if coloring_kind(tex) == "uv" else float("nan")
 
 
 def color_stats(original: torch.Tensor, signal: torch.Tensor, mask: torch.Tensor | None = None, k: int = 6,
@@ -197,7 +197,7 @@ def color_stats(original: torch.Tensor, signal: torch.Tensor, mask: torch.Tensor
     names = names.reindex([n for n in COLOR_NAMES if n in names.index])
     names = names.sort_values("Δshare", ascending=False, kind="stable")
     names.index.name = "color"
-    m2 = mask if mask is not None and original.dim() == 3 else None
+    m2 = mask if mask is not None and coloring_kind(original) == "uv" else None
     change = (xs - xo).abs()  # (N, 3)
     changed = float((change.max(1).values > 1 / 255).float().mean())
     summ = {}
