@@ -15,7 +15,10 @@ Targets: toy world cached <= 1.15x and fresh <= 1.5x the classifier time; real w
 <= 1.10x and fresh <= 1.30x.
 
     python bench/loop.py [--arch resnet18] [--views 8] [--size 64] [--markdown docs/benchmarks.md]
-    python bench/loop.py --world real [--arch efficientnet_lite0] [--views 8] [--markdown docs/benchmarks.md]
+    python bench/loop.py --world real [--arch efficientnet_lite0] [--views 8] [--steps 20] [--markdown docs/benchmarks.md]
+
+Each timed run is --steps steps; assist_texture evaluates its last iterate once more, so short runs
+charge that extra forward pass to every step (about 10 % of a cached real-world step at 5 steps).
 """
 from __future__ import annotations
 
