@@ -5,6 +5,7 @@ message that says what was expected and what arrived.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Sequence
 
 import torch
@@ -147,19 +148,13 @@ def classifier_list(classifiers, name: str = "classifiers") -> list:
 
 
 def class_label(label, num_classes: int, name: str = "label") -> int:
-    """One class index: an int (or a 0-d/1-element integer tensor) in [0, num_classes).
+    """One class index: an int (a numpy integer, or a 1-element integer tensor) in [0, num_classes).
     Floats and bools are refused (not truncated), negatives are refused (not wrapped)."""
     if isinstance(label, torch.Tensor) and label.numel() == 1 and not label.is_floating_point() \
             and label.dtype != torch.bool and not label.is_complex():
         label = int(label)
-    if isinstance(label, bool) or not isinstance(label, int):
-        try:
-            import numpy as np
-
-            if isinstance(label, np.integer):
-                label = int(label)
-        except ImportError:  # pragma: no cover
-            pass
+    elif isinstance(label, numbers.Integral) and not isinstance(label, bool):  # e.g. numpy.int64
+        label = int(label)
     if isinstance(label, bool) or not isinstance(label, int):
         raise TypeError(f"{name}: expected an int class index, got {_describe(label)}")
     if not 0 <= label < num_classes:

@@ -294,6 +294,6 @@ def predict(classifiers, x: torch.Tensor, batch: int = 64) -> torch.Tensor:
     """
     clfs = classifier_list(classifiers)
     batch = positive_int(batch, "batch")
-    out = [torch.cat([c.probs(x[i:i + batch].to(c.device)).to(x.device) for i in range(0, max(len(x), 1), batch)])
-           for c in clfs]
+    starts = range(0, max(len(x), 1), batch)  # an empty x still reaches the classifier's own check
+    out = [torch.cat([c.probs(x[i:i + batch].to(c.device)).to(x.device) for i in starts]) for c in clfs]
     return torch.stack(out).mean(0)

@@ -21,7 +21,7 @@ import torch
 from .._checks import _describe
 from .._progress import show_progress
 from .constraints import Constraint
-from .steps import STEP_RULES, StepRule, step_rule
+from .steps import STEP_RULES, StepRule, check_positive, step_rule
 
 __all__ = ["LoopSettings", "Objective", "Terms", "run", "STEP_RULES"]
 
@@ -78,10 +78,7 @@ class LoopSettings:
     def __post_init__(self):
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 0:
             raise ValueError(f"steps: expected an int >= 0, got {self.steps!r}")
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not (
-                self.alpha > 0 and math.isfinite(self.alpha)):
-            raise ValueError(f"alpha: expected a finite number > 0, got {self.alpha!r}")
-        step_rule(self.step_rule, self.alpha)  # validates it
+        step_rule(self.step_rule, check_positive(self.alpha, "alpha"))  # validates both
         if self.sign not in (1, -1):
             raise ValueError(f"sign: expected +1 (assist) or -1 (attack), got {self.sign!r}")
         show_progress(self.progress)  # validates it
@@ -132,7 +129,7 @@ def run(constraint: Constraint, objective: Objective, settings: LoopSettings = L
         row = {"step": step, "loss": terms.task.item()}
         if terms.penalty is not None:
             row["penalty"] = float(terms.penalty.detach())
-        row["objective"] = float(total.detach()) if isinstance(total, torch.Tensor) else float(total)
+        row["objective"] = total.item()
         if not math.isfinite(row["objective"]):
             raise FloatingPointError(f"the objective returned a non-finite loss ({row}) at step {step}")
         rows.append({**row, "p_true": float(terms.p_true.mean()), **terms.extra})

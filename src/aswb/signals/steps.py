@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["StepRule", "Stepper", "SignedGradient", "Adam", "Momentum", "STEP_RULES", "step_rule", "step_name"]
+__all__ = ["StepRule", "Stepper", "SignedGradient", "Adam", "Momentum", "STEP_RULES", "step_rule", "step_name",
+           "check_positive"]
 
 
-def _positive(x, name: str) -> float:
+def check_positive(x, name: str) -> float:
+    """``x`` as a float, or a ValueError unless it is a finite number > 0."""
     if isinstance(x, bool) or not isinstance(x, (int, float)) or not (x > 0 and math.isfinite(x)):
         raise ValueError(f"{name}: expected a finite number > 0, got {x!r}")
     return float(x)
@@ -50,7 +52,7 @@ class SignedGradient(StepRule):
     name = "sign"
 
     def __post_init__(self):
-        _positive(self.alpha, "alpha")
+        check_positive(self.alpha, "alpha")
 
     def start(self) -> Stepper:
         alpha = self.alpha
@@ -78,8 +80,8 @@ class Adam(StepRule):
     name = "adam"
 
     def __post_init__(self):
-        _positive(self.lr, "lr")
-        _positive(self.eps, "eps")
+        check_positive(self.lr, "lr")
+        check_positive(self.eps, "eps")
         if (not isinstance(self.betas, (tuple, list)) or len(self.betas) != 2
                 or not all(isinstance(b, (int, float)) and 0 <= b < 1 for b in self.betas)):
             raise ValueError(f"betas: expected two numbers in [0, 1), got {self.betas!r}")
@@ -115,7 +117,7 @@ class Momentum(StepRule):
     name = "momentum"
 
     def __post_init__(self):
-        _positive(self.alpha, "alpha")
+        check_positive(self.alpha, "alpha")
         if isinstance(self.decay, bool) or not isinstance(self.decay, (int, float)) or not (
                 0 <= self.decay and math.isfinite(self.decay)):
             raise ValueError(f"decay: expected a finite number >= 0, got {self.decay!r}")
@@ -144,7 +146,7 @@ def step_rule(rule, alpha: float) -> StepRule:
     if isinstance(rule, StepRule):
         return rule
     if isinstance(rule, str) and rule in STEP_RULES:
-        return STEP_RULES[rule](_positive(alpha, "alpha"))
+        return STEP_RULES[rule](check_positive(alpha, "alpha"))
     raise ValueError(f"step_rule: expected one of {tuple(STEP_RULES)} or an aswb.signals.StepRule, got {rule!r}")
 
 
