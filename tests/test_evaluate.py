@@ -83,3 +83,37 @@ def test_summary_pairs_across_objects_without_mixing_them():
     s = evaluate.summary(pd.DataFrame(rows), by=("condition",))
     row = s[s.variant == "signal"].iloc[0]
     assert row["Δp_true"] == pytest.approx(0.2) and row["wrong→right"] == 1.0 and row.n == 6
+
+
+def test_view_bank_images_are_the_renders_channels_first():
+    jeep = tw.mesh("jeep", 1)
+    bank = tw.bank(jeep, 3, "hard", seed=2, size=32)
+    tex = torch.rand(jeep.textures[0].shape, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(bank.images(), bank.render().permute(0, 3, 1, 2))
+    assert torch.equal(bank.images(tex), bank.render(texture=tex).permute(0, 3, 1, 2))
+    vc = torch.rand(jeep.num_verts, 3, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(bank.images(vc), bank.render(vertex_colors=vc).permute(0, 3, 1, 2))
+    assert evaluate.ViewBank.of(bank) is bank and evaluate.Bank is evaluate.ViewBank
+    wrapped = evaluate.ViewBank.of(bank.scene, name="plain")
+    assert wrapped.noise is None and wrapped.name == "plain" and len(wrapped) == 3
+    with pytest.raises(TypeError, match="views: expected an aswb.evaluate.ViewBank or an aswb.render.Scene"):
+        evaluate.ViewBank.of("views")
+    with pytest.raises(ValueError, match=r"colors: expected a UV texture \(Ht, Wt, 3\) or vertex colours"):
+        bank.images(torch.rand(4, 4))
+
+
+def test_predict_is_the_mean_probability_in_batches():
+    from aswb.models import predict
+
+    a, b = tiny(), tiny(seed=1)
+    x = torch.rand(7, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        want = (a.probs(x) + b.probs(x)) / 2
+    got = predict([a, b], x, batch=3)
+    assert got.shape == (7, 8) and not got.requires_grad
+    assert torch.allclose(got, want, atol=1e-6) and torch.allclose(got.sum(1), torch.ones(7))
+    assert torch.allclose(predict({"a": a}, x), predict(a, x))
+    with pytest.raises(ValueError, match="batch: expected a positive int"):
+        predict(a, x, batch=0)
+    with pytest.raises(TypeError, match="classifiers: expected an aswb.World, a Classifier"):
+        predict("resnet18", x)
