@@ -7,7 +7,7 @@ import torch
 from aswb.render import Cameras, Mesh, orbit, primitives as P, rasterize, sample_views
 from aswb.render.raster import kaolin_available
 
-from reference import raycast
+from reference import box_walk_face_idx, raycast
 
 
 def facing(dist=2.0, fov=40.0):
@@ -131,6 +131,24 @@ def test_batch_equals_single_views_and_chunking_changes_nothing():
         one = rasterize(mesh, cams[k], 24)
         assert torch.equal(one.face_idx[0], full.face_idx[k])
         assert torch.allclose(one.bary[0], full.bary[k])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_row_spans_keep_every_hit_of_the_whole_bounding_box(seed):
+    # random triangle soups, slivers, faces behind and through the camera, odd image shapes:
+    # pruning each box to its row spans must leave exactly the faces a walk over the box finds
+    g = torch.Generator().manual_seed(seed)
+    verts = (torch.rand(30, 3, generator=g) - 0.5) * (4 if seed % 3 else 12)
+    if seed % 2 == 0:  # slivers: every second corner a hair from the first
+        verts[1::3] = verts[0::3][: len(verts[1::3])] + 1e-3 * torch.randn(len(verts[1::3]), 3, generator=g)
+    mesh = Mesh(verts, torch.randint(0, 30, (40, 3), generator=g))
+    eye = torch.randn(3, 3, generator=g) * (0.5 if seed % 2 else 3)  # some cameras inside the soup
+    cams = Cameras.look_at(eye, torch.zeros(3, 3), fov=30 + 60 * torch.rand(1, generator=g).item())
+    H, W = 17 + 7 * seed, 41 - 3 * seed
+    expected = box_walk_face_idx(mesh, cams, H, W)
+    assert (expected >= 0).any()
+    assert torch.equal(rasterize(mesh, cams, (H, W), backend="torch").face_idx, expected)
+    assert torch.equal(rasterize(mesh, cams, (H, W), backend="torch", max_pairs=37).face_idx, expected)
 
 
 def test_watertight_sphere_has_no_pinholes():

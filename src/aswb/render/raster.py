@@ -10,9 +10,11 @@ corners in homogeneous screen space ``(x, y, w)`` as the columns of ``M``, the w
 (perspective-correct) barycentrics of the point where the ray meets the face's plane,
 and ``1 / sum(lam)`` is that point's depth. The ray hits the face in front of the camera
 iff all weights are >= 0, so faces with corners behind the camera need no clipping;
-per-pixel depth below ``znear`` is discarded. Pairs (face, pixel) are enumerated inside
-each face's screen bounding box, vectorised and chunked to bound memory; the depth test
-is one ``scatter_reduce(amin)`` over int64 keys ``depth_bits << 32 | face``.
+per-pixel depth below ``znear`` is discarded. Along each row of a face's screen bounding
+box the weights are affine in the column, so the candidate columns are an interval
+(computed with slack, so it holds every hit); pairs (face, pixel) in those row spans are
+enumerated, vectorised and chunked to bound memory, and tested exactly; the depth test is
+one ``scatter_reduce(amin)`` over int64 keys ``depth_bits << 32 | face``.
 """
 from __future__ import annotations
 
@@ -176,6 +178,42 @@ def _weights(E: torch.Tensor, px: torch.Tensor, py: torch.Tensor) -> torch.Tenso
     return E[..., 0] * px[:, None] + E[..., 1] * py[:, None] + E[..., 2]
 
 
+_SPAN_TOL = 1e-3  # slack of the row spans, relative to s; the exact per-pixel test decides
+_SPAN_PX = 0.05  # and in pixels
+
+
+def _row_spans(lam0, dc, dr, nx, ny, znear: float):
+    """Per (face, bounding-box row) segment, the columns that can hold a hit.
+
+    Along a row the weights are affine in the column ``c``: ``lam(c) = a + b c``. A hit needs
+    every ``lam_i >= -1e-6 s`` and ``0 < s <= 1 / znear`` (``s = sum(lam)``), so the candidate
+    columns are an intersection of half-lines, computed in float64 with slack (``_SPAN_TOL``
+    relative to ``s``, ``_SPAN_PX`` pixels): a superset of the hits, which the float32 test then
+    decides exactly as a walk over the whole box would (checked against such a walk in the tests).
+
+    lam0, dc, dr: (n, 3) float32 weights at the box's first pixel and their steps per column and
+    per row; nx, ny: (n,) int64 box width and height. Returns int64 ``seg_face, row, lo, hi``
+    (S,) each: the face (index into the n), the row offset and inclusive column offsets inside
+    the box (``hi < lo`` for a row with no candidate).
+    """
+    dev = lam0.device
+    seg_face = torch.repeat_interleave(torch.arange(ny.numel(), device=dev), ny)
+    row = torch.arange(seg_face.numel(), device=dev) - (ny.cumsum(0) - ny)[seg_face]
+    a = lam0.double()[seg_face] + dr.double()[seg_face] * row[:, None]  # (S, 3) at column 0
+    b = dc.double()[seg_face]  # (S, 3) per column
+    sa, sb = a.sum(1, keepdim=True), b.sum(1, keepdim=True)
+    A = torch.cat([a + _SPAN_TOL * sa.abs(), (1 + _SPAN_TOL) / znear - sa], 1)  # (S, 4): A + B c >= 0
+    Bc = torch.cat([b, -sb], 1)
+    root = -A / torch.where(Bc == 0, torch.ones_like(Bc), Bc)
+    inf = torch.full_like(root, float("inf"))
+    lo = torch.where(Bc > 0, root, -inf).amax(1).clamp(-1, 1e9)
+    hi = torch.where(Bc < 0, root, inf).amin(1).clamp(-1e9, 1e9)
+    lo = torch.ceil(lo - _SPAN_PX).long().clamp_min(0)
+    hi = torch.minimum(torch.floor(hi + _SPAN_PX).long(), nx[seg_face] - 1)
+    never = ((Bc == 0) & (A < 0)).any(1)  # a constraint false along the whole row
+    return seg_face, row, lo, torch.where(never, lo - 1, hi)
+
+
 def _torch_face_idx(E, fc, valid, znear: float, H: int, W: int, max_pairs: int) -> torch.Tensor:
     B, F = valid.shape
     dev = E.device
@@ -186,35 +224,38 @@ def _torch_face_idx(E, fc, valid, znear: float, H: int, W: int, max_pairs: int) 
     zbuf = torch.full((B * H * W,), _EMPTY, dtype=torch.int64, device=dev)
     if live.numel() == 0:
         return torch.full((B, H, W), -1, dtype=torch.int64, device=dev)
-    counts = counts[live]
-    x0, y0, nx = (t.reshape(-1)[live] for t in (x0, y0, nx))
+    x0, y0, nx, ny = (t.reshape(-1)[live] for t in (x0, y0, nx, ny))
     Ef = E.reshape(B * F, 3, 3)[live]  # (n, 3 weights, 3 comps)
     # weights are affine in the pixel: lam = lam0 + dcol * col_offset + drow * row_offset
     px0, py0 = _pixel_ndc(y0, x0, H, W)
     lam0 = _weights(Ef, px0, py0)  # (n, 3) at the centre of the bbox's first pixel
-    coef = torch.cat([lam0, Ef[..., 0] * (2.0 / W), Ef[..., 1] * (-2.0 / H)], dim=1)  # (n, 9)
-    ends = counts.cumsum(0)
-    # per face: first pair, bbox width, pixel of bbox origin, face index -> one gather per pair
-    ints = torch.stack([ends - counts, nx, (live // F) * (H * W) + y0 * W + x0, live % F], 1)  # (n, 4)
-    start, n = 0, live.numel()
-    while start < n:  # chunks of <= max_pairs pairs (a single huge face is one chunk)
+    dc, dr = Ef[..., 0] * (2.0 / W), Ef[..., 1] * (-2.0 / H)
+    seg, row, lo, hi = _row_spans(lam0, dc, dr, nx, ny, znear)
+    lens = (hi - lo + 1).clamp_min(0)
+    keep = lens.nonzero().squeeze(1)
+    seg, row, lo, lens = seg[keep], row[keep], lo[keep], lens[keep]
+    coef = torch.cat([lam0[seg], dc[seg], dr[seg] * row[:, None]], 1)  # (S, 9)
+    ends = lens.cumsum(0)
+    g = live[seg]
+    # per segment: first pair, first column, pixel of the row's box start, face -> one gather per pair
+    ints = torch.stack([ends - lens, lo, (g // F) * (H * W) + (y0[seg] + row) * W + x0[seg], g % F], 1)  # (S, 4)
+    start, n = 0, keep.numel()
+    while start < n:  # chunks of <= max_pairs pairs (a single huge row is one chunk)
         base = int(ends[start - 1]) if start else 0
         stop = max(int(torch.searchsorted(ends, base + max_pairs, right=True)), start + 1)
         total = int(ends[stop - 1]) - base
-        k = torch.repeat_interleave(torch.arange(start, stop, device=dev), counts[start:stop])  # (N,)
-        first, w, pix0, f = ints[k].unbind(1)  # (N,) each
-        local = torch.arange(base, base + total, device=dev) - first
-        r = local // w
-        c = local - r * w
+        k = torch.repeat_interleave(torch.arange(start, stop, device=dev), lens[start:stop])  # (N,)
+        first, c0, pix0, f = ints[k].unbind(1)  # (N,) each
+        c = torch.arange(base, base + total, device=dev) - first + c0  # column offset in the box
         cf = coef[k]  # (N, 9)
-        lam = cf[:, 0:3] + cf[:, 3:6] * c[:, None] + cf[:, 6:9] * r[:, None]  # (N, 3)
+        lam = cf[:, 0:3] + cf[:, 3:6] * c[:, None] + cf[:, 6:9]  # (N, 3)
         s = lam.sum(-1)
         depth = 1.0 / s
         # inside (bary >= -1e-6: a hair of overlap so shared edges leave no pinholes), in front
         hit = (lam.amin(-1) >= -1e-6 * s) & (depth >= znear)
         key = (depth.view(torch.int32).to(torch.int64) << 32) | f
         key = torch.where(hit, key, _EMPTY)
-        zbuf.scatter_reduce_(0, pix0 + r * W + c, key, reduce="amin")
+        zbuf.scatter_reduce_(0, pix0 + c, key, reduce="amin")
         start = stop
     face_idx = torch.where(zbuf == _EMPTY, -1, zbuf & 0xFFFFFFFF)
     return face_idx.view(B, H, W)
