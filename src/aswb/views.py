@@ -118,17 +118,26 @@ class ViewDistribution:
         kind = torch.randint(0, 4, (n,), generator=g)
         c0 = torch.rand(n, 1, 1, 3, generator=g)
         c1 = torch.rand(n, 1, 1, 3, generator=g)
+        nz = torch.rand(n, 3, 6, 6, generator=g)
+        freq = 2 + 6 * torch.rand(n, 1, 1, 1, generator=g)
         y = torch.linspace(0, 1, size).view(1, size, 1, 1)
         x = torch.linspace(0, 1, size).view(1, 1, size, 1)
-        grad = c0 * (1 - y) + c1 * y
-        nz = torch.rand(n, 3, 6, 6, generator=g)
-        nz = torch.nn.functional.interpolate(nz, size=(size, size), mode="bicubic", align_corners=False)
-        nz = (c0 * 0.5 + 0.5 * nz.permute(0, 2, 3, 1)).clamp(0, 1)  # (n, size, size, 3)
-        freq = 2 + 6 * torch.rand(n, 1, 1, 1, generator=g)
-        stripe = c0 + (c1 - c0) * (0.5 + 0.5 * torch.sin(6.283 * freq * (x + 0.5 * y)))
-        out = torch.where((kind == 0).view(n, 1, 1, 1), c0.expand(n, size, size, 3), grad)
-        out = torch.where((kind == 2).view(n, 1, 1, 1), nz, out)
-        out = torch.where((kind == 3).view(n, 1, 1, 1), stripe, out)
+        out = torch.empty(n, size, size, 3)
+        # each image computes only its own kind (the draws above are made for all, in one order)
+        for k in range(4):
+            sel = (kind == k).nonzero().squeeze(1)
+            if sel.numel() == 0:
+                continue
+            a, b = c0[sel], c1[sel]
+            if k == 0:  # solid
+                out[sel] = a.expand(len(sel), size, size, 3)
+            elif k == 1:  # vertical gradient
+                out[sel] = a * (1 - y) + b * y
+            elif k == 2:  # smooth noise
+                up = torch.nn.functional.interpolate(nz[sel], size=(size, size), mode="bicubic", align_corners=False)
+                out[sel] = (a * 0.5 + 0.5 * up.permute(0, 2, 3, 1)).clamp(0, 1)
+            else:  # soft stripes
+                out[sel] = a + (b - a) * (0.5 + 0.5 * torch.sin(6.283 * freq[sel] * (x + 0.5 * y)))
         if condition is not None:
             lo, hi = self.condition(condition).bg_gain
             out = out * (lo + (hi - lo) * torch.rand(n, 1, 1, 1, generator=g))
