@@ -1,7 +1,8 @@
 """Differentiable shading of rasterised fragments: interpolate, texture, light, composite.
 
 Every function here is differentiable with respect to colours (vertex colours, texture
-images), light fields and the background; fragments carry no gradient.
+images), light fields and the background; fragments carry no gradient. Shading works on the
+covered pixels only (packed, :class:`_Covered`) and scatters them into the image once.
 """
 from __future__ import annotations
 
@@ -28,10 +29,8 @@ def interpolate(attr: torch.Tensor, frags: Fragments, faces: torch.Tensor) -> to
     Returns:
         (B, H, W, C) float, zero on background pixels.
     """
-    fi = frags.face_idx.clamp_min(0)  # (B, H, W)
-    corners = attr[faces[fi]]  # (B, H, W, 3 corners, C)
-    out = (frags.bary[..., None] * corners).sum(-2)  # (B, H, W, C)
-    return out * frags.mask[..., None]
+    cov = _Covered(frags)
+    return cov.unpack(_interp(attr, cov, faces))
 
 
 def sample_texture(tex: torch.Tensor, uv: torch.Tensor, wrap: str = "clamp") -> torch.Tensor:
@@ -81,6 +80,72 @@ def _cached(cache: dict | None, key: str, make):
     return cache[key]
 
 
+class _Covered:
+    """The covered pixels of fragments, packed: shading works on these P pixels only.
+
+    Fields: ``idx`` (P,) flat indices into (B*H*W), ``face`` (P,) visible face, ``bary`` (P, 3),
+    ``view`` (P,) the view each pixel belongs to; ``shape`` (B, H, W).
+    """
+
+    def __init__(self, frags: Fragments):
+        self.shape = frags.shape
+        B, H, W = self.shape
+        self.idx = frags.face_idx.reshape(-1).ge(0).nonzero().squeeze(1)
+        self.face = frags.face_idx.reshape(-1)[self.idx]
+        self.bary = frags.bary.reshape(-1, 3)[self.idx]
+        self.view = torch.div(self.idx, H * W, rounding_mode="floor")
+
+    def unpack(self, x: torch.Tensor) -> torch.Tensor:
+        """(P, C) -> (B, H, W, C), zero on background; differentiable.
+
+        Stored channel by channel (a (B, H, W, C) view of (C, B, H, W) memory), as a texture
+        lookup returns it: a permute to (B, C, H, W) then hands classifiers planar channels.
+        """
+        B, H, W = self.shape
+        out = x.new_zeros(x.shape[-1], B * H * W).index_copy(1, self.idx, x.T)
+        return out.T.view(B, H, W, x.shape[-1])
+
+
+def _covered(frags: Fragments, cache: dict | None) -> _Covered:
+    return _cached(cache, "covered", lambda: _Covered(frags))
+
+
+def _interp(attr: torch.Tensor, cov: _Covered, faces: torch.Tensor) -> torch.Tensor:
+    return (cov.bary[..., None] * attr[faces[cov.face]]).sum(-2)  # (P, C)
+
+
+def _albedo(mesh: Mesh, cov: _Covered, vertex_colors, texture, wrap: str, cache: dict | None) -> torch.Tensor:
+    """Unlit colour of the covered pixels, (P, 3); see :func:`surface_colors`."""
+    if vertex_colors is not None and texture is not None:
+        raise ValueError("give vertex_colors or texture, not both")
+    if vertex_colors is not None:
+        if not isinstance(vertex_colors, torch.Tensor) or not vertex_colors.is_floating_point():
+            raise TypeError(f"vertex_colors: expected a float tensor (V, 3), got {_describe(vertex_colors)}")
+        if tuple(vertex_colors.shape) != (mesh.num_verts, 3):
+            raise ValueError(f"vertex_colors: expected shape ({mesh.num_verts}, 3), got {tuple(vertex_colors.shape)}")
+        check_range(vertex_colors.detach(), "vertex_colors")
+        vidx = _cached(cache, "vidx", lambda: mesh.faces[cov.face])  # (P, 3)
+        return (cov.bary[..., None] * vertex_colors[vidx]).sum(-2)
+    if texture is None and mesh.textures is not None:
+        texture = mesh.textures
+    if texture is not None:
+        if mesh.uvs is None:
+            raise ValueError("texture given but the mesh has no UVs (uvs/face_uvs)")
+        texs = _textures_arg(texture, mesh)
+        uv = _cached(cache, "uv", lambda: _interp(mesh.uvs, cov, mesh.face_uvs))  # (P, 2)
+        if len(texs) == 1:
+            return sample_texture(texs[0], uv, wrap)
+        mat = _cached(cache, "material", lambda: mesh.face_materials[cov.face])  # (P,)
+        out = uv.new_zeros(len(uv), 3)
+        for m, t in enumerate(texs):  # one lookup per material (few), not per face
+            sel = mat == m
+            out = out.index_put((sel,), sample_texture(t, uv[sel], wrap))
+        return out
+    if mesh.vertex_colors is not None:
+        return _interp(mesh.vertex_colors, cov, mesh.faces)
+    return cov.bary.new_full((len(cov.idx), 3), 0.7)
+
+
 def surface_colors(mesh: Mesh, frags: Fragments, vertex_colors=None, texture=None,
                    wrap: str = "clamp", cache: dict | None = None) -> torch.Tensor:
     """Unlit surface colour (albedo) at each pixel.
@@ -95,35 +160,18 @@ def surface_colors(mesh: Mesh, frags: Fragments, vertex_colors=None, texture=Non
     Returns:
         (B, H, W, 3) float albedo, 0 on background.
     """
-    if vertex_colors is not None and texture is not None:
-        raise ValueError("give vertex_colors or texture, not both")
-    if vertex_colors is not None:
-        if not isinstance(vertex_colors, torch.Tensor) or not vertex_colors.is_floating_point():
-            raise TypeError(f"vertex_colors: expected a float tensor (V, 3), got {_describe(vertex_colors)}")
-        if tuple(vertex_colors.shape) != (mesh.num_verts, 3):
-            raise ValueError(f"vertex_colors: expected shape ({mesh.num_verts}, 3), got {tuple(vertex_colors.shape)}")
-        check_range(vertex_colors.detach(), "vertex_colors")
-        vidx = _cached(cache, "vidx", lambda: mesh.faces[frags.face_idx.clamp_min(0)])  # (B, H, W, 3)
-        out = (frags.bary[..., None] * vertex_colors[vidx]).sum(-2)  # (B, H, W, 3)
-        return out * frags.mask[..., None]
-    if texture is None and mesh.textures is not None:
-        texture = mesh.textures
-    if texture is not None:
-        if mesh.uvs is None:
-            raise ValueError("texture given but the mesh has no UVs (uvs/face_uvs)")
-        texs = _textures_arg(texture, mesh)
-        uv = _cached(cache, "uv", lambda: interpolate(mesh.uvs, frags, mesh.face_uvs))  # (B, H, W, 2)
-        if len(texs) == 1:
-            return sample_texture(texs[0], uv, wrap) * frags.mask[..., None]
-        mat = mesh.face_materials[frags.face_idx.clamp_min(0)]  # (B, H, W)
-        out = uv.new_zeros(*uv.shape[:-1], 3)
-        for m, t in enumerate(texs):  # one lookup per material (few), not per face
-            sel = frags.mask & (mat == m)
-            out = out.index_put((sel,), sample_texture(t, uv[sel], wrap))
-        return out
-    if mesh.vertex_colors is not None:
-        return interpolate(mesh.vertex_colors, frags, mesh.faces)
-    return frags.mask[..., None].float().expand(*frags.mask.shape, 3) * 0.7
+    cov = _covered(frags, cache)
+    return cov.unpack(_albedo(mesh, cov, vertex_colors, texture, wrap, cache))
+
+
+def _normals(mesh: Mesh, cov: _Covered, cameras: Cameras, smooth: bool) -> torch.Tensor:
+    """Unit normals of the covered pixels flipped to face the camera, (P, 3)."""
+    n = _interp(mesh.vertex_normals(), cov, mesh.faces) if smooth else mesh.face_normals()[cov.face]
+    n = n / n.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    # the camera sees a point p along p - eye; a normal facing the camera has n . (eye - p) > 0
+    # for a perspective camera this is the sign of n . (eye - p); use the face's first corner as p
+    to_eye = cameras.eye[cov.view] - mesh.verts[mesh.faces[cov.face, 0]]  # (P, 3)
+    return n * torch.where((n * to_eye).sum(-1, keepdim=True) >= 0, 1.0, -1.0)
 
 
 def face_normals_at(mesh: Mesh, frags: Fragments, cameras: Cameras, smooth: bool = False) -> torch.Tensor:
@@ -131,15 +179,8 @@ def face_normals_at(mesh: Mesh, frags: Fragments, cameras: Cameras, smooth: bool
 
     ``smooth=True`` interpolates area-weighted vertex normals instead of using face normals.
     """
-    fi = frags.face_idx.clamp_min(0)
-    n = interpolate(mesh.vertex_normals(), frags, mesh.faces) if smooth else mesh.face_normals()[fi]
-    n = n / n.norm(dim=-1, keepdim=True).clamp_min(1e-12)
-    # the camera sees a point p along p - eye; a normal facing the camera has n . (eye - p) > 0
-    # for a perspective camera this is the sign of n . (eye - p); use the face's first corner as p
-    p0 = mesh.verts[mesh.faces[fi, 0]]  # (B, H, W, 3)
-    to_eye = cameras.eye[:, None, None, :] - p0
-    sign = torch.where((n * to_eye).sum(-1, keepdim=True) >= 0, 1.0, -1.0)
-    return n * sign * frags.mask[..., None]
+    cov = _Covered(frags)
+    return cov.unpack(_normals(mesh, cov, cameras, smooth))
 
 
 def composite(rgb: torch.Tensor, alpha: torch.Tensor, background) -> torch.Tensor:
@@ -204,7 +245,8 @@ def shade(mesh: Mesh, frags: Fragments, cameras: Cameras, lights: Lights | None 
         raise ValueError(f"shade: fragments have {B} views but cameras has {len(cameras)}")
     if Hs % s or Ws % s:
         raise ValueError(f"shade: fragment size {(Hs, Ws)} is not a multiple of supersample={s}")
-    albedo = surface_colors(mesh, frags, vertex_colors, texture, wrap, cache)  # (B, Hs, Ws, 3)
+    cov = _covered(frags, cache)
+    albedo = _albedo(mesh, cov, vertex_colors, texture, wrap, cache)  # (P, 3) covered pixels only
     if lights is None:
         rgb = albedo
     else:
@@ -213,9 +255,9 @@ def shade(mesh: Mesh, frags: Fragments, cameras: Cameras, lights: Lights | None 
 
         def lighting():
             L = lights.expand(B).to(albedo.device)
-            n = _cached(cache, "normals", lambda: face_normals_at(mesh, frags, cameras, smooth))  # (B, Hs, Ws, 3)
-            cos = (n * L.direction[:, None, None, :]).sum(-1, keepdim=True).clamp_min(0)  # (B, Hs, Ws, 1)
-            return L.ambient[:, None, None, :] + (L.intensity[:, None] * L.color)[:, None, None, :] * cos
+            n = _cached(cache, "normals", lambda: _normals(mesh, cov, cameras, smooth))  # (P, 3)
+            cos = (n * L.direction[cov.view]).sum(-1, keepdim=True).clamp_min(0)  # (P, 1)
+            return L.ambient[cov.view] + (L.intensity[:, None] * L.color)[cov.view] * cos
 
         grad = any(t.requires_grad for t in (lights.ambient, lights.direction, lights.intensity, lights.color))
         if cache is None or grad:
@@ -225,8 +267,8 @@ def shade(mesh: Mesh, frags: Fragments, cameras: Cameras, lights: Lights | None 
                 cache["lights"], cache["light"] = lights, lighting()
             light = cache["light"]
         rgb = (albedo * light).clamp(0, 1)
+    rgb = cov.unpack(rgb)  # (B, Hs, Ws, 3) premultiplied: 0 where nothing is visible
     alpha = frags.mask[..., None].to(rgb.dtype)  # (B, Hs, Ws, 1)
-    rgb = rgb * alpha  # premultiplied
     if s > 1:
         pool = lambda x: F.avg_pool2d(x.permute(0, 3, 1, 2), s).permute(0, 2, 3, 1)  # noqa: E731
         rgb, alpha = pool(rgb), pool(alpha)
