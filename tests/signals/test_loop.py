@@ -96,6 +96,24 @@ def test_keep_best_returns_the_best_iterate():
     assert hist.objective.idxmin() == 0 and torch.equal(x, torch.zeros(1))
 
 
+def test_without_the_last_evaluation_the_objective_runs_once_per_step():
+    calls = []
+
+    def objective(x, step):
+        calls.append(step)
+        return (x - 1).pow(2).sum(), torch.ones(1), {}
+
+    con = Constraint(x0=torch.zeros(2), eps=None, lo=-1, hi=1)
+    x, hist = run(con, objective, LoopSettings(steps=3, alpha=0.1, evaluate_last=False))
+    assert calls == [0, 1, 2] and len(hist) == 3
+    y, _ = run(con, objective, LoopSettings(steps=3, alpha=0.1))
+    assert torch.equal(x, y)  # the same iterate, one forward pass fewer
+    with pytest.raises(ValueError, match="keep_best needs evaluate_last"):
+        LoopSettings(keep_best=True, evaluate_last=False)
+    with pytest.raises(TypeError, match="evaluate_last"):
+        LoopSettings(evaluate_last=1)
+
+
 @pytest.mark.parametrize("bad, match", [
     (lambda x, s: x.sum(), "objective: expected Terms"),
     (lambda x, s: (x.sum(), torch.ones(1)), "objective: expected Terms"),

@@ -64,6 +64,9 @@ class LoopSettings:
         progress: show a tqdm progress bar; None: in a Jupyter kernel only (see
             :func:`aswb._progress.show_progress`, ``$ASWB_PROGRESS`` overrides).
         seed: seeds the random start (samplers take their own generator).
+        evaluate_last: evaluate the final iterate once more for the history (steps + 1
+            objective calls); False stops after the last step (``steps`` calls: attacks
+            inside a training loop), and cannot be combined with ``keep_best``.
     """
 
     steps: int = 50
@@ -74,6 +77,7 @@ class LoopSettings:
     keep_best: bool = False
     progress: bool | None = None
     seed: int = 0
+    evaluate_last: bool = True
 
     def __post_init__(self):
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 0:
@@ -82,6 +86,10 @@ class LoopSettings:
         if self.sign not in (1, -1):
             raise ValueError(f"sign: expected +1 (assist) or -1 (attack), got {self.sign!r}")
         show_progress(self.progress)  # validates it
+        if not isinstance(self.evaluate_last, bool):
+            raise TypeError(f"evaluate_last: expected a bool, got {_describe(self.evaluate_last)}")
+        if self.keep_best and not self.evaluate_last:
+            raise ValueError("keep_best needs evaluate_last=True (the last iterate must be evaluated to compare it)")
 
 
 def run(constraint: Constraint, objective: Objective, settings: LoopSettings = LoopSettings(),
@@ -142,6 +150,8 @@ def run(constraint: Constraint, objective: Objective, settings: LoopSettings = L
             x = constraint.project(stepper.step(x, grad))
         bar.update(1)
         bar.set_postfix(p_true=f"{rows[-1]['p_true']:.3f}")
+        if step == s.steps - 1 and not s.evaluate_last:
+            break
     bar.close()
     out = best if s.keep_best else x.detach()
     return out, pd.DataFrame(rows)
