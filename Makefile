@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(BOOT_PY) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install -e ".[dev]"
+	$(PY) -m pip install --no-deps torchattacks==3.5.1
 	touch $(STAMP)
 
 # the main job on the toy world, then every notebook executed headless into outputs/notebooks
