@@ -205,7 +205,7 @@ class ViewDistribution:
 
     def render(self, mesh: Mesh, n: int, condition: str = "easy", generator: torch.Generator | None = None,
                size: int | None = None, texture=None, vertex_colors=None,
-               backgrounds: torch.Tensor | None = None) -> torch.Tensor:
+               backgrounds: torch.Tensor | None = None, return_coverage: bool = False):
         """Render ``n`` views of ``mesh`` drawn from a condition, over random backgrounds, through
         the condition's camera (sensor noise and auto-exposure in dim light, see
         :func:`aswb.render.expose`).
@@ -218,8 +218,11 @@ class ViewDistribution:
             size: output side in pixels (default :attr:`image_size`).
             texture / vertex_colors: colours to render instead of the mesh's own.
             backgrounds: (n, size, size, 3) in [0, 1], or None for :meth:`backgrounds`.
+            return_coverage: also return the object's coverage.
         Returns:
-            (n, size, size, 3) float32 images in [0, 1].
+            (n, size, size, 3) float32 images in [0, 1]; with ``return_coverage`` a pair
+            ``(images, coverage)``, coverage (n, size, size) float32 in [0, 1] (0: no face
+            rasterised in the pixel, fractional on anti-aliased edges).
         """
         if not isinstance(mesh, Mesh):
             raise TypeError(f"render_views: expected a Mesh, got {_describe(mesh)}")
@@ -229,4 +232,5 @@ class ViewDistribution:
             backgrounds = self.backgrounds(n, generator, condition, size).to(mesh.device)
         noise = self.noise(n, condition, generator, size).to(mesh.device)
         scene = Scene(mesh, cams, lights, image_size=size, background=backgrounds, supersample=self.supersample)
-        return expose(scene.render(texture=texture, vertex_colors=vertex_colors), noise)
+        images = expose(scene.render(texture=texture, vertex_colors=vertex_colors), noise)
+        return (images, scene.mask) if return_coverage else images

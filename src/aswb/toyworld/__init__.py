@@ -5,6 +5,8 @@ small classifiers trained on their renders, so the workbench runs offline on any
 - :func:`mesh` (procedural objects), :func:`render_views`, :func:`render_dataset`
 - :data:`ARCHS` and :func:`classifier` (the shipped models in ``data/toyworld/``),
   :func:`train` to retrain them (``python -m aswb.toyworld train --arch resnet18``)
+- :data:`DEFENSES`: training regimes (``none``, ``pgd``, ``localized``, ``shared``; see
+  :mod:`aswb.toyworld.defenses`); ``classifier(arch, defense="pgd")`` loads a hardened model
 """
 from __future__ import annotations
 
@@ -12,14 +14,16 @@ from pathlib import Path
 
 import torch
 
-from .train import ARCHS, HELDOUT_SEEDS, MEAN, STD, TRAIN_SEEDS, build_net, save_classifier, train
+from .defenses import DEFENSES, Defense, defense
+from .train import ARCHS, HELDOUT_SEEDS, MEAN, STD, TRAIN_SEEDS, build_net, model_name, save_classifier, train
 from .world import (CLASSES, CONDITIONS, IMAGE_SIZE, IMAGENET_LABELS, Dataset, bank, expose, mesh, random_backgrounds,
                     render_dataset, render_views, sample_condition, sampler, sensor_noise)
 
 __all__ = ["CLASSES", "IMAGENET_LABELS", "CONDITIONS", "ARCHS", "IMAGE_SIZE", "TRAIN_SEEDS", "HELDOUT_SEEDS",
            "mesh", "render_views", "render_dataset", "sample_condition", "random_backgrounds", "sensor_noise",
            "expose", "Dataset", "bank", "sampler",
-           "classifier", "train", "save_classifier", "data_dir", "checkpoint_path"]
+           "classifier", "train", "save_classifier", "data_dir", "checkpoint_path", "DEFENSES", "Defense", "defense",
+           "model_name", "available"]
 
 
 def data_dir() -> Path:
@@ -32,39 +36,60 @@ def data_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "data" / "toyworld"
 
 
-def checkpoint_path(arch: str) -> Path:
-    """Path of the shipped checkpoint of ``arch``."""
+def _check_defense(defense) -> str:
+    if not isinstance(defense, str) or defense not in DEFENSES:
+        raise ValueError(f"defense: expected one of {DEFENSES}, got {defense!r}")
+    return defense
+
+
+def checkpoint_path(arch: str, defense: str = "none") -> Path:
+    """Path of the shipped checkpoint of ``arch`` trained in regime ``defense``
+    (``ARCH.pt``, or ``ARCH-DEFENSE.pt`` for a hardened one)."""
     if arch not in ARCHS:
         raise ValueError(f"unknown toy architecture {arch!r}; expected one of {list(ARCHS)}")
-    return data_dir() / f"{arch}.pt"
+    defense = _check_defense(defense)
+    return data_dir() / (f"{arch}.pt" if defense == "none" else f"{arch}-{defense}.pt")
 
 
-def classifier(arch: str = "resnet18", device=None, path=None):
+def available() -> list[tuple[str, str]]:
+    """(arch, defense) of every toy checkpoint present."""
+    return [(a, d) for a in ARCHS for d in DEFENSES if checkpoint_path(a, d).is_file()]
+
+
+def classifier(arch: str = "resnet18", device=None, path=None, defense: str = "none"):
     """Load a shipped toy classifier.
 
     Args:
         arch: one of :data:`ARCHS`.
         device: torch device (default CPU).
         path: a checkpoint written by :func:`save_classifier` instead of the shipped one.
+        defense: the training regime, one of :data:`DEFENSES` (``"none"``: standard training;
+            ``"pgd"``, ``"localized"``, ``"shared"``: hardened, see :mod:`aswb.toyworld.defenses`).
     Returns:
         :class:`aswb.models.Classifier` taking (B, 3, H, W) in [0, 1] (resized to 64 px),
-        with ``categories == list(CLASSES)``, in eval mode, float32.
+        with ``categories == list(CLASSES)``, in eval mode, float32, named
+        ``toy-ARCH`` (or ``toy-ARCH-DEFENSE``).
     Raises:
-        ValueError: unknown arch or a checkpoint of another architecture.
+        ValueError: unknown arch or regime, or a checkpoint of another architecture or regime.
         FileNotFoundError: the checkpoint is missing (train it with
-            ``python -m aswb.toyworld train --arch ARCH``).
+            ``python -m aswb.toyworld train --arch ARCH [--defense REGIME]``).
     """
     from ..models import Classifier
 
-    p = Path(path) if path is not None else checkpoint_path(arch)
+    defense = _check_defense(defense)
+    p = Path(path) if path is not None else checkpoint_path(arch, defense)
     if not p.is_file():
+        how = f"--arch {arch}" + ("" if defense == "none" else f" --defense {defense}")
         raise FileNotFoundError(f"toy classifier checkpoint not found: {p}; "
-                                f"train it with: python -m aswb.toyworld train --arch {arch}")
+                                f"train it with: python -m aswb.toyworld train {how}")
     ck = torch.load(p, map_location="cpu", weights_only=True)
     if not isinstance(ck, dict) or "state_dict" not in ck or ck.get("arch") != arch:
         got = ck.get("arch") if isinstance(ck, dict) else type(ck).__name__
         raise ValueError(f"{p} is not a toy checkpoint of architecture {arch!r} (found {got!r})")
+    if ck.get("defense", "none") != defense:
+        raise ValueError(f"{p} holds a {ck.get('defense', 'none')!r} classifier, not {defense!r}")
     net = build_net(arch)
     net.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
-    clf = Classifier(net, input_size=IMAGE_SIZE, mean=MEAN, std=STD, categories=list(CLASSES), name=f"toy-{arch}")
+    clf = Classifier(net, input_size=IMAGE_SIZE, mean=MEAN, std=STD, categories=list(CLASSES),
+                     name=model_name(arch, defense))
     return clf.to(device) if device is not None else clf

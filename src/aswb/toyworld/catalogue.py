@@ -27,9 +27,19 @@ def catalogue(labels=None) -> dict[str, WorldObject]:
             for c in CLASSES}
 
 
-def load_world(archs=None, device=None) -> World:
-    """``aswb.load_world("toy")``: the shipped toy classifiers (default all three) on toy objects."""
+def _load(spec: str, device):
+    """A classifier from ``"ARCH"`` or ``"ARCH:DEFENSE"`` (a hardened one, e.g. ``"shufflenet_v2_x1_0:pgd"``)."""
     from . import classifier
 
-    clfs = {a: classifier(a, device=device) for a in (archs or DEFAULT_ARCHS)}
+    if not isinstance(spec, str):
+        raise TypeError(f"archs: expected names such as 'resnet18' or 'shufflenet_v2_x1_0:pgd', got {spec!r}")
+    arch, _, defense = spec.partition(":")
+    return classifier(arch, device=device, defense=defense or "none")
+
+
+def load_world(archs=None, device=None) -> World:
+    """``aswb.load_world("toy")``: the shipped toy classifiers (default the three standard ones)
+    on toy objects. ``archs`` may name hardened ones as ``"ARCH:DEFENSE"`` (``world.classifiers``
+    keeps the names as given)."""
+    clfs = {a: _load(a, device) for a in (archs or DEFAULT_ARCHS)}
     return World("toy", clfs, catalogue(), VIEWS)

@@ -97,13 +97,15 @@ def sampler(mesh: Mesh, n: int, conditions=("easy", "hard"), seed: int = 0, size
 
 def render_views(mesh: Mesh, n: int, condition: str = "easy", generator: torch.Generator | None = None,
                  size: int = IMAGE_SIZE, texture=None, vertex_colors=None, supersample: int = 2,
-                 backgrounds: torch.Tensor | None = None) -> torch.Tensor:
+                 backgrounds: torch.Tensor | None = None, return_coverage: bool = False):
     """Render ``n`` views of ``mesh`` drawn from a toy condition (see :meth:`ViewDistribution.render`).
 
     Returns:
-        (n, size, size, 3) float32 images in [0, 1].
+        (n, size, size, 3) float32 images in [0, 1]; with ``return_coverage`` also the object
+        coverage (n, size, size) float32 in [0, 1].
     """
-    return _views(size, supersample).render(mesh, n, condition, generator, size, texture, vertex_colors, backgrounds)
+    return _views(size, supersample).render(mesh, n, condition, generator, size, texture, vertex_colors, backgrounds,
+                                            return_coverage)
 
 
 @dataclass(frozen=True)
@@ -115,12 +117,14 @@ class Dataset:
         labels: (N,) int64 class indices into :data:`CLASSES`.
         seeds: (N,) int64 instance seed of each image.
         condition: the viewing condition.
+        background: (N, S, S) bool, True where no face was rasterised (``masks=True``), or None.
     """
 
     images: torch.Tensor
     labels: torch.Tensor
     seeds: torch.Tensor
     condition: str
+    background: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -131,7 +135,7 @@ class Dataset:
 
 
 def render_dataset(seeds, views_per_instance: int = 16, condition: str = "easy", classes=CLASSES,
-                   size: int = IMAGE_SIZE, seed: int = 0, progress: bool = False) -> Dataset:
+                   size: int = IMAGE_SIZE, seed: int = 0, progress: bool = False, masks: bool = False) -> Dataset:
     """Render ``views_per_instance`` views of every (class, instance seed).
 
     Args:
@@ -141,10 +145,14 @@ def render_dataset(seeds, views_per_instance: int = 16, condition: str = "easy",
         classes: subset of :data:`CLASSES`.
         size: image side.
         seed: seed of the view/light/background sampler (same arguments -> same bytes).
+        masks: also keep each image's background mask (for localized adversarial training);
+            the images are the same either way.
     Returns:
         :class:`Dataset` with uint8 images.
     """
     from tqdm.auto import tqdm
+
+    from ..attacks import background_mask
 
     seeds = [_check_seed(s) for s in seeds]
     if not seeds:
@@ -152,17 +160,20 @@ def render_dataset(seeds, views_per_instance: int = 16, condition: str = "easy",
     classes = [_check_class(c) for c in classes]
     v = positive_int(views_per_instance, "views_per_instance")
     g = torch.Generator().manual_seed(_check_seed(seed))
-    imgs, labels, inst = [], [], []
+    imgs, labels, inst, bgs = [], [], [], []
     jobs = [(c, s) for s in seeds for c in classes]
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # many small ops: one thread is as fast idle and far faster on a busy machine
     try:
         for c, s in tqdm(jobs, disable=not progress, desc=f"render {condition}"):
             with torch.no_grad():
-                im = render_views(mesh(c, s), v, condition, g, size)
+                im, cov = render_views(mesh(c, s), v, condition, g, size, return_coverage=True)
             imgs.append((im * 255).round().to(torch.uint8))
+            if masks:
+                bgs.append(background_mask(cov))
             labels += [CLASSES.index(c)] * v
             inst += [s] * v
     finally:
         torch.set_num_threads(threads)
-    return Dataset(torch.cat(imgs), torch.tensor(labels), torch.tensor(inst), condition)
+    return Dataset(torch.cat(imgs), torch.tensor(labels), torch.tensor(inst), condition,
+                   torch.cat(bgs) if masks else None)
