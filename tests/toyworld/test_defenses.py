@@ -55,6 +55,12 @@ def test_regime_perturbations_respect_their_budget_and_masks(tiny_data, standard
     sh = defense("shared", heap_size=4).perturb(standard, x, y)
     assert float((sh - x).abs().amax()) <= 8 / 255 + 1e-6
     assert not standard.net.training  # the mode is restored
+    # localized training includes the perturbed images beside the clean ones; Madry's replaces them
+    xb, yb = defense("localized").batch(standard, x, y, bg)
+    assert torch.equal(xb[:len(x)], x) and torch.equal(yb, torch.cat([y, y]))
+    assert torch.equal(xb[len(x):][obj], x[obj])
+    xp, yp = defense("pgd").batch(standard, x, y)
+    assert xp.shape == x.shape and torch.equal(yp, y)
 
 
 def test_augment_moves_the_background_with_the_image(tiny_data):
@@ -83,6 +89,8 @@ def test_bad_regimes_and_heaps_get_clear_errors(tiny_data, standard, tmp_path, m
         defense("localized", steps=0)
     with pytest.raises(TypeError, match="defense"):
         defense(3)
+    with pytest.raises(TypeError, match="keep_clean"):
+        defense("pgd", keep_clean="yes")
     with pytest.raises(ValueError, match="masks=True"):
         tw.train(ARCH, data=tw.render_dataset([3], 1, "easy", seed=0, classes=["jeep"]), defense="localized")
     with pytest.raises(ValueError, match="background masks"):
@@ -113,3 +121,29 @@ def test_the_cli_refuses_an_unknown_regime(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--arch", ARCH, "--defense", "madry"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_robustness_table_has_every_attack_and_accuracies_in_range(standard):
+    from aswb.toyworld.robustness import heldout_with_masks, robustness
+
+    data = heldout_with_masks(1, conditions=("easy",), seeds=[100_000, 100_001])
+    x, y, bg, seeds = data["easy"]
+    assert x.shape == (16, 3, 64, 64) and bg.shape == (16, 64, 64) and set(seeds.tolist()) == {100_000, 100_001}
+    t = robustness({"none": standard}, data, steps=2, universal_steps=3)
+    assert list(t.columns) == ["model", "condition", "clean", "pgd 2/255", "pgd 4/255", "pgd 8/255", "background 8/255",
+                               "background 16/255", "universal 8/255", "fooling rate", "n"]
+    vals = t.drop(columns=["model", "condition", "n"]).to_numpy()
+    assert ((vals >= 0) & (vals <= 1)).all()
+    assert t["pgd 8/255"].iloc[0] <= t["clean"].iloc[0]
+
+
+def test_regimes_of_a_world():
+    import aswb
+    from aswb import experiment
+
+    arch, regs = experiment.regimes(aswb.load_world("toy", archs=[ARCH]))
+    assert arch == ARCH and list(regs)[0] == "none"
+    assert [d for a, d in tw.available() if a == ARCH] == list(regs)
+    assert all(c.name == tw.model_name(ARCH, d) for d, c in regs.items())
+    with pytest.raises(ValueError, match="arch"):
+        experiment.regimes(aswb.load_world("toy", archs=[ARCH]), "vgg")

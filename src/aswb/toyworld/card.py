@@ -13,7 +13,7 @@ from ..render import Scene
 from .train import ARCHS, HELDOUT_SEEDS
 from .world import CLASSES, CONDITIONS, IMAGE_SIZE, expose, mesh, random_backgrounds, sample_condition, sensor_noise
 
-__all__ = ["VARIANTS", "render_heldout", "evaluate", "controls_table", "agreement_table", "write_card"]
+__all__ = ["VARIANTS", "render_heldout", "evaluate", "controls_table", "agreement_table", "hardened_section", "write_card"]
 
 #: original colours, the object painted plain white, its texture brightened x1.5 (clipped)
 VARIANTS = ("original", "white", "bright")
@@ -125,8 +125,56 @@ def training_table(archs=ARCHS) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def hardened_section(robust_views: int = 2, steps: int = 10) -> list[str]:
+    """Markdown lines on every architecture shipped in a hardened regime: the regimes' settings
+    and training time, and clean / attacked accuracy per regime and condition
+    (:func:`aswb.toyworld.robustness.robustness`). Empty when only standard models are shipped."""
+    from dataclasses import asdict
+
+    from . import available, classifier
+    from .defenses import DEFENSES, SETTINGS
+    from .robustness import BACKGROUND_EPS, PGD_EPS, UNIVERSAL_EPS, heldout_with_masks, robustness, training_seconds
+
+    archs = list(dict.fromkeys(a for a, d in available() if d != "none"))
+    if not archs:
+        return []
+    data = heldout_with_masks(robust_views)
+    n = len(next(iter(data.values()))[1])
+    e = lambda v: f"{round(v * 255)}/255"  # noqa: E731
+    lines = ["## Hardened classifiers", "",
+             "`python -m aswb.toyworld train --arch ARCH --defense REGIME` fine-tunes the standard model "
+             "(AdamW, one-cycle, peak lr 1e-3) on the same renders, each batch perturbed before the update "
+             "(`aswb.toyworld.defenses`): **pgd** — every image replaced by its L-inf PGD attack (Madry et al.); "
+             "**localized** — PGD on the background only, the pixels where no face was rasterised (Rothberg "
+             "et al.); **shared** — one perturbation per heap of images (Mummadi et al.). Attacks are made with "
+             "batch-norm running statistics (eval mode).", ""]
+    rows = []
+    for a in archs:
+        for d in DEFENSES:
+            if (a, d) in available():
+                st = asdict(SETTINGS[d])
+                rows.append({"model": a, "regime": d, "eps": e(st["eps"]) if st["eps"] else "",
+                             "steps": st["steps"] or "", "heap": st["heap_size"] or "",
+                             "training s": round(training_seconds(a, d))})
+    lines += [pd.DataFrame(rows).to_markdown(index=False), "",
+              f"Accuracy (%) on held-out renders ({n} per condition: {robust_views} views of every held-out "
+              f"instance), under full-image L-inf PGD ({', '.join(e(v) for v in PGD_EPS)}; {steps} steps, "
+              "α = 2.5 ε / steps), background-only PGD (" + ", ".join(e(v) for v in BACKGROUND_EPS) + ") and a "
+              f"universal perturbation ({e(UNIVERSAL_EPS)}, made on the even held-out instances and judged on "
+              "the odd ones; *fooling rate*: the share of predictions it changes).", ""]
+    for a in archs:
+        clfs = {d: classifier(a, defense=d) for d in DEFENSES if (a, d) in available()}
+        t = robustness(clfs, data, steps=steps).rename(columns={"model": "regime"})
+        t = t.drop(columns="n")
+        num = [c for c in t.columns if c not in ("regime", "condition")]
+        t[num] = (t[num] * 100).round(1)
+        lines += [f"**{a}**", "", t.to_markdown(index=False), ""]
+    return lines
+
+
 def write_card(out="docs/toyworld.md", views: int = 8, archs=ARCHS) -> Path:
-    """Evaluate the shipped classifiers on held-out instances and write the markdown model card."""
+    """Evaluate the shipped classifiers on held-out instances and write the markdown model card
+    (with a section on hardened classifiers when any is shipped)."""
     from . import classifier
 
     t0 = time.perf_counter()
@@ -184,6 +232,7 @@ def write_card(out="docs/toyworld.md", views: int = 8, archs=ARCHS) -> Path:
         "",
         per_class.to_markdown(),
         "",
+        *hardened_section(),
         f"_Evaluation took {time.perf_counter() - t0:.0f} s._",
         "",
     ]

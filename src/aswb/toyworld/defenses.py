@@ -34,6 +34,9 @@ class Defense:
         steps: PGD steps per batch (>= 1 unless ``name == "none"``).
         alpha: step size (None: ``2.5 * eps / steps``).
         heap_size: images sharing one perturbation (``shared`` only; int >= 1).
+        keep_clean: train on the clean batch *and* its perturbed copy (the perturbed images are
+            included in the training set, as in localized adversarial training) instead of on
+            the perturbed copy alone (Madry et al.).
     """
 
     name: str = "none"
@@ -41,10 +44,13 @@ class Defense:
     steps: int = 0
     alpha: float | None = None
     heap_size: int | None = None
+    keep_clean: bool = False
 
     def __post_init__(self):
         if self.name not in DEFENSES:
             raise ValueError(f"defense: expected one of {DEFENSES}, got {self.name!r}")
+        if not isinstance(self.keep_clean, bool):
+            raise TypeError(f"keep_clean: expected a bool, got {_describe(self.keep_clean)}")
         if self.name == "none":
             return
         if isinstance(self.eps, bool) or not isinstance(self.eps, (int, float)) or not 0 < self.eps <= 1:
@@ -63,6 +69,15 @@ class Defense:
     def needs_background(self) -> bool:
         """True when the regime perturbs backgrounds only (training data must carry masks)."""
         return self.name == "localized"
+
+    def batch(self, clf, x: torch.Tensor, y: torch.Tensor, background: torch.Tensor | None = None,
+              seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """The images and labels one update trains on: the perturbed batch (:meth:`perturb`), or
+        with ``keep_clean`` the clean batch followed by its perturbed copy ((2B, 3, H, W), (2B,))."""
+        adv = self.perturb(clf, x, y, background, seed)
+        if self.keep_clean and self.name != "none":
+            return torch.cat([x, adv]), torch.cat([y, y])
+        return adv, y
 
     def perturb(self, clf, x: torch.Tensor, y: torch.Tensor, background: torch.Tensor | None = None,
                 seed: int = 0) -> torch.Tensor:
@@ -110,7 +125,7 @@ class Defense:
 SETTINGS: dict[str, Defense] = {
     "none": Defense(),
     "pgd": Defense("pgd", eps=4 / 255, steps=3),
-    "localized": Defense("localized", eps=16 / 255, steps=3),
+    "localized": Defense("localized", eps=16 / 255, steps=3, keep_clean=True),
     "shared": Defense("shared", eps=8 / 255, steps=3, heap_size=16),
 }
 

@@ -136,16 +136,16 @@ def train(arch: str, seeds=TRAIN_SEEDS, views_per_instance: int = 12, epochs: in
             else:
                 x = augment(data.float_images(idx), g)
             y = data.labels[idx]
-            x = regime.perturb(clf, x, y, bg, seed=seed * 100_003 + ep * 10_007 + i)
+            x, y = regime.batch(clf, x, y, bg, seed=seed * 100_003 + ep * 10_007 + i)
             logits = net(clf.preprocess(x))
             loss = F.cross_entropy(logits, y, label_smoothing=0.1)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
-            tot += loss.item() * len(idx)
+            tot += loss.item() * len(y)
             correct += int((logits.argmax(1) == y).sum())
-            n += len(idx)
+            n += len(y)
             bar.update(1)
             bar.set_postfix(loss=f"{tot / n:.3f}", acc=f"{correct / n:.3f}")
         history.append({"epoch": ep + 1, "loss": tot / n, "train_acc": correct / n,
