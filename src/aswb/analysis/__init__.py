@@ -9,10 +9,13 @@ texture pushes towards, and what colours it is made of.
 - :func:`color_stats` / :func:`dominant_colors` / :func:`used_texels`: k-means palettes
   (torch only) of the original and the signal, shares of named colours, and how the
   signal's palette, brightness, saturation and edge density differ.
+- :func:`class_likeness`: how much a perturbation looks like a class (correlation with the
+  class's mean image; what a classifier sees in it alone).
 """
 from .colors import COLOR_NAMES, ColorStats, color_names, color_stats, dominant_colors, used_texels
+from .likeness import class_likeness, perturbation_image
 from .pushes import pushes_towards
 from .worst_views import VIEW_PARAMS, WorstViews, worst_case_views
 
 __all__ = ["WorstViews", "worst_case_views", "VIEW_PARAMS", "pushes_towards", "ColorStats", "color_stats",
-           "dominant_colors", "color_names", "COLOR_NAMES", "used_texels"]
+           "dominant_colors", "color_names", "COLOR_NAMES", "used_texels", "class_likeness", "perturbation_image"]
