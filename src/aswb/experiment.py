@@ -15,7 +15,8 @@ from . import evaluate
 from .signals import (SignalResult, assist_texture, controls, eot_patch, face_patch, faces_to_mask,
                       most_visible_face, patch_to_texture)
 
-__all__ = ["ObjectRun", "run_object", "EVAL_CONDITIONS", "PatchRegion", "patch_region", "two_d_patch", "fine_mesh"]
+__all__ = ["ObjectRun", "run_object", "EVAL_CONDITIONS", "PatchRegion", "patch_region", "two_d_patch", "fine_mesh",
+           "regimes"]
 
 EVAL_CONDITIONS = ("easy", "hard_view", "hard_light", "hard")
 
@@ -106,7 +107,7 @@ def fine_mesh(mesh, max_face_fraction: float = 0.01, max_times: int = 3):
 def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, steps: int = 120,
                alpha: float = 8 / 255, views: int = 8, eval_views: int = 32, baselines: bool = True,
                conditions=EVAL_CONDITIONS, train_conditions=("easy", "hard"), step_rule="sign",
-               progress: bool | None = None) -> ObjectRun:
+               progress: bool | None = None, seed: int = 0) -> ObjectRun:
     """Optimise and evaluate the paper's signals for one held-out object.
 
     Args:
@@ -122,6 +123,8 @@ def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, st
         train_conditions: the viewing conditions the signals are optimised over.
         step_rule: ``"sign"`` (Algorithm 1), ``"adam"`` (``alpha`` is then the learning rate),
             ``"momentum"`` or an :class:`aswb.signals.StepRule`.
+        seed: offsets every seed of the run (views drawn, patch placement, controls, held-out
+            views); 0 is the paper study's setting.
     Returns:
         :class:`ObjectRun`.
     """
@@ -129,24 +132,24 @@ def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, st
     mesh = fine_mesh(world.mesh(cls))
     tex = mesh.textures[0]
     src = list(world.classifiers.values()) if source == "ensemble" else world.classifiers[source]
-    region = patch_region(mesh, area, world.sampler(mesh, 48, train_conditions, seed=5)(0))
+    region = patch_region(mesh, area, world.sampler(mesh, 48, train_conditions, seed=5 + seed)(0))
     mask = region.mask
     t0 = time.perf_counter()
-    patch_3d = assist_texture(world.sampler(mesh, views, train_conditions, seed=1), src, label, kind="uv", mask=mask,
-                              steps=steps, alpha=alpha, step_rule=step_rule, seed=1, progress=progress)
-    full = assist_texture(world.sampler(mesh, views, train_conditions, seed=2), src, label, kind="uv",
-                          steps=steps, alpha=alpha, step_rule=step_rule, seed=2, progress=progress)
+    patch_3d = assist_texture(world.sampler(mesh, views, train_conditions, seed=1 + seed), src, label, kind="uv",
+                              mask=mask, steps=steps, alpha=alpha, step_rule=step_rule, seed=1 + seed, progress=progress)
+    full = assist_texture(world.sampler(mesh, views, train_conditions, seed=2 + seed), src, label, kind="uv",
+                          steps=steps, alpha=alpha, step_rule=step_rule, seed=2 + seed, progress=progress)
     results = {"3d_patch": patch_3d, "full_texture": full}
     colorings = {"original": tex, "3d_patch": patch_3d.signal, "full_texture": full.signal}
     if baselines:
-        patch_2d = two_d_patch(world, src, mesh, label, train_conditions, faces=region.faces, steps=steps)
+        patch_2d = two_d_patch(world, src, mesh, label, train_conditions, faces=region.faces, steps=steps, seed=3 + seed)
         results["2d_patch"] = patch_2d
         colorings["2d_patch"] = patch_to_texture(mesh, patch_2d.signal, mask)
-        g = torch.Generator().manual_seed(4)
+        g = torch.Generator().manual_seed(4 + seed)
         colorings.update({f"patch_{k}": v for k, v in controls(tex, mask, generator=g).items()})
         colorings.update({f"full_{k}": v for k, v in controls(tex, None, generator=g).items()})
     secs = time.perf_counter() - t0
-    banks = [world.bank(mesh, eval_views, c, seed=1000 + i) for i, c in enumerate(conditions)]
+    banks = [world.bank(mesh, eval_views, c, seed=1000 + i + 100 * seed) for i, c in enumerate(conditions)]
     df = evaluate.confidence(world.classifiers, banks, colorings, label)
     df.insert(0, "object", cls)
     df.insert(1, "source", source)
@@ -159,3 +162,27 @@ def save_run(run: ObjectRun, out) -> Path:
     for name, r in run.results.items():
         r.save(out / name, mesh=run.info["mesh"] if r.domain in ("uv", "vertex") else None)
     return out
+
+
+def regimes(world, arch: str | None = None) -> tuple[str, dict]:
+    """The training regimes of one architecture of a world: ``(arch, {regime: Classifier})``.
+
+    In the toy world every shipped regime of ``arch`` (``none`` first, then ``pgd``,
+    ``localized``, ``shared`` where shipped; default ``arch``: the first architecture shipped in
+    a hardened regime); in other worlds only ``{"none": world.classifiers[arch]}`` (default: the
+    world's first classifier) — hardened ImageNet models are not shipped.
+    """
+    from . import toyworld as tw
+
+    if world.name != "toy":
+        arch = arch or next(iter(world.classifiers))
+        if arch not in world.classifiers:
+            raise ValueError(f"arch: expected one of the {world.name} world's classifiers {list(world.classifiers)}, "
+                             f"got {arch!r}")
+        return arch, {"none": world.classifiers[arch]}
+    shipped = tw.available()
+    if arch is None:
+        arch = next((a for a, d in shipped if d != "none"), next(iter(world.classifiers)))
+    if arch not in tw.ARCHS:
+        raise ValueError(f"arch: expected one of {tw.ARCHS}, got {arch!r}")
+    return arch, {d: tw.classifier(arch, defense=d) for a, d in shipped if a == arch}
