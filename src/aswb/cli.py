@@ -50,6 +50,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="when every notebook passed, store their headline numbers as the reference values "
                          "in REFERENCE (e.g. notebooks/headlines.json; its tolerances and claims are kept)")
     nb.set_defaults(run=_notebooks)
+    sw = sub.add_parser("sweep", help="run a resumable experiment grid from a TOML SPEC (locally or on Ray)")
+    sw.add_argument("spec", type=Path, help="the SPEC (TOML: world, objects, classifiers, signals, seeds)")
+    sw.add_argument("--out", type=Path, required=True, help="the sweep's folder (cells/, failed/, results.csv)")
+    sw.add_argument("--executor", default="local", choices=("local", "ray"))
+    sw.add_argument("--workers", type=_positive_int, default=1,
+                    help="local processes, or CPUs of the local Ray cluster (default 1)")
+    sw.add_argument("--address", default=None, help="a Ray cluster to join (default: start a local one)")
+    sw.add_argument("--status", action="store_true", help="only say which cells are done, pending or failed")
+    sw.set_defaults(run=_sweep)
     args = parser.parse_args(argv)
     return args.run(args)
 
@@ -213,3 +222,31 @@ def _notebooks(args: argparse.Namespace) -> int:
         store_reference(heads, args.store_headlines)
         print(f"stored the headline numbers as references in {args.store_headlines}")
     return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import sys
+
+    from .sweep import SpecError, gather, load_spec, status, sweep
+
+    try:
+        spec = load_spec(args.spec)
+        if args.status:
+            st = status(spec, args.out)
+            counts = st.state.value_counts()
+            print(", ".join(f"{counts.get(k, 0)} {k}" for k in ("done", "pending", "failed")) + f" of {len(st)} cells")
+            for row in st[st.state == "failed"].itertuples():
+                print(f"failed {row.cell}: {row.object} {row.classifier} {row.kind} seed {row.seed} {row.settings} "
+                      f"(see {args.out / 'failed' / (row.cell + '.txt')})")
+            return 0
+        table = sweep(spec, args.out, executor=args.executor, workers=args.workers, address=args.address,
+                      progress=True)
+    except (SpecError, FileNotFoundError) as e:
+        print(f"aswb sweep: {e}", file=sys.stderr)
+        return 2
+    st = status(spec, args.out)
+    failed = int((st.state == "failed").sum())
+    print(f"{len(table)} of {len(st)} cells done -> {args.out / 'results.csv'}"
+          + (f"; {failed} failed (rerun to retry; --status lists them)" if failed else ""))
+    gather(spec, args.out)
+    return 1 if failed else 0

@@ -1,0 +1,372 @@
+"""Resumable experiment grids: objects x classifiers x signal settings x seeds, locally or on Ray.
+
+A SPEC (a TOML file, or the same as a dict) names a world, its objects and classifiers, signal
+kinds with lists of settings, and seeds::
+
+    world = "toy"
+    objects = ["jeep", "streetcar"]
+    classifiers = ["resnet18"]
+    seeds = [0, 1]
+
+    [signals.image]          # 2D assistive perturbations of held-out renders
+    eps = [0.0157, 0.0314]
+    steps = [10]
+
+    [signals.texture]        # full UV textures over fresh views, judged on held-out views
+    steps = [20]
+
+The grid expands to cells (every combination); a cell's id is a hash of its settings, so it is
+stable across runs and machines. Each cell writes ``DIR/cells/<id>/`` atomically (the signal's
+result folder and ``metrics.json``); a rerun skips finished cells and retries failed ones (their
+errors are kept in ``DIR/failed/<id>.txt``); ``DIR/results.csv`` gathers one row per finished
+cell. Executors: ``local`` (one process, or a pool of N) and ``ray`` (cells become Ray tasks
+with one CPU each, retried when a worker dies; without an address a local cluster is started).
+Every cell runs with one torch thread, so a signal is bit-identical whichever executor ran it.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from ._files import atomic_folder, write_file
+
+__all__ = ["SpecError", "Spec", "Cell", "KINDS", "load_spec", "run_cell", "sweep", "status", "gather", "EXECUTORS"]
+
+EXECUTORS = ("local", "ray")
+
+#: signal kind -> {setting: (types, default)}; every setting may be given as a list (grid axis)
+KINDS: dict[str, dict[str, tuple]] = {
+    "image": {"eps": ((int, float), 8 / 255), "steps": ((int,), 10), "alpha": ((int, float, type(None)), None),
+              "norm": ((str,), "linf"), "views": ((int,), 16), "condition": ((str,), "hard")},
+    "texture": {"steps": ((int,), 20), "alpha": ((int, float), 0.05), "step_rule": ((str,), "adam"),
+                "views": ((int,), 4), "eval_views": ((int,), 16), "condition": ((str,), "hard")},
+    "object": {"area": ((int, float), 0.10), "steps": ((int,), 40), "alpha": ((int, float), 8 / 255),
+               "views": ((int,), 4), "eval_views": ((int,), 8)},
+}
+_TOP = {"world": str, "objects": list, "classifiers": list, "seeds": list, "signals": dict}
+
+
+class SpecError(ValueError):
+    """A malformed sweep SPEC: names the key, what was expected and what arrived."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One experiment of a grid: an object, a classifier, a signal kind with one value per
+    setting, and a seed. ``id``: 12 hex digits of a hash of all of them."""
+
+    world: str
+    object: str
+    classifier: str
+    kind: str
+    settings: dict
+    seed: int
+    id: str = field(init=False)
+
+    def __post_init__(self):
+        key = json.dumps(self.key(), sort_keys=True)
+        object.__setattr__(self, "id", hashlib.sha1(key.encode()).hexdigest()[:12])
+
+    def key(self) -> dict:
+        return {"world": self.world, "object": self.object, "classifier": self.classifier, "kind": self.kind,
+                "settings": self.settings, "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated SPEC (see the module docstring); :meth:`cells` expands the grid."""
+
+    world: str
+    objects: tuple
+    classifiers: tuple
+    signals: dict  # kind -> {setting: tuple of values}
+    seeds: tuple
+
+    def cells(self) -> list[Cell]:
+        out = []
+        for obj, clf, kind, seed in itertools.product(self.objects, self.classifiers, self.signals, self.seeds):
+            axes = self.signals[kind]
+            for values in itertools.product(*axes.values()):
+                out.append(Cell(self.world, obj, clf, kind, dict(zip(axes, values)), seed))
+        return out
+
+
+def _expect(cond: bool, key: str, expected: str, got) -> None:
+    if not cond:
+        raise SpecError(f"SPEC {key}: expected {expected}, got {got!r}")
+
+
+def load_spec(spec) -> Spec:
+    """Read and validate a SPEC: a path to a TOML file, or a dict of the same shape.
+
+    Raises:
+        FileNotFoundError: no such file.
+        SpecError: a missing or unknown key, a wrong type, an empty list, an unknown signal kind
+            or setting, or an unknown world (the message names the key).
+    """
+    if isinstance(spec, (str, Path)):
+        path = Path(spec)
+        if not path.is_file():
+            raise FileNotFoundError(f"SPEC: no such file {str(path)!r}")
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10
+            import tomli as tomllib
+        try:
+            spec = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as e:
+            raise SpecError(f"SPEC {path}: not valid TOML ({e})") from None
+    _expect(isinstance(spec, dict), "", "a TOML table / dict", type(spec).__name__)
+    from .world import WORLDS
+
+    for key, typ in _TOP.items():
+        _expect(key in spec, key, f"a {typ.__name__} (the key is missing)", None)
+        _expect(isinstance(spec[key], typ), key, f"a {typ.__name__}", spec[key])
+    extra = sorted(set(spec) - set(_TOP))
+    _expect(not extra, extra[0] if extra else "", f"only the keys {sorted(_TOP)}", extra)
+    _expect(spec["world"] in WORLDS, "world", f"one of {sorted(WORLDS)}", spec["world"])
+    for key in ("objects", "classifiers"):
+        _expect(len(spec[key]) > 0 and all(isinstance(v, str) and v for v in spec[key]), key,
+                "a non-empty list of names", spec[key])
+    seeds = spec["seeds"]
+    _expect(len(seeds) > 0 and all(type(s) is int and 0 <= s < 2**31 for s in seeds), "seeds",
+            "a non-empty list of ints in [0, 2**31)", seeds)
+    _expect(len(spec["signals"]) > 0, "signals", f"at least one signal kind of {sorted(KINDS)}", spec["signals"])
+    signals = {}
+    for kind, settings in spec["signals"].items():
+        _expect(kind in KINDS, f"signals.{kind}", f"a signal kind of {sorted(KINDS)}", kind)
+        _expect(isinstance(settings, dict), f"signals.{kind}", "a table of settings", settings)
+        axes = {}
+        for name, (types, default) in KINDS[kind].items():
+            values = settings.get(name, [default])
+            values = values if isinstance(values, list) else [values]
+            _expect(len(values) > 0, f"signals.{kind}.{name}", "a non-empty list", values)
+            for v in values:
+                ok = isinstance(v, types) and not isinstance(v, bool)
+                _expect(ok, f"signals.{kind}.{name}", " or ".join(t.__name__ for t in types), v)
+                _expect(not isinstance(v, (int, float)) or v >= 0, f"signals.{kind}.{name}", "a value >= 0", v)
+                least = 2 if (kind, name) == ("texture", "views") else 1  # one view per condition at least
+                _expect(not (types == (int,) and v < least), f"signals.{kind}.{name}", f"an int >= {least}", v)
+            axes[name] = tuple(values)
+        unknown = sorted(set(settings) - set(KINDS[kind]))
+        _expect(not unknown, f"signals.{kind}.{unknown[0] if unknown else ''}", f"one of {sorted(KINDS[kind])}",
+                unknown)
+        signals[kind] = axes
+    return Spec(spec["world"], tuple(spec["objects"]), tuple(spec["classifiers"]), signals, tuple(seeds))
+
+
+def _check_names(spec: Spec) -> None:
+    """Objects and classifiers must exist in the world (checked before any cell runs)."""
+    from .world import load_world
+
+    try:
+        world = load_world(spec.world, archs=list(spec.classifiers))
+    except (ValueError, FileNotFoundError) as e:
+        raise SpecError(f"SPEC classifiers: {e}") from None
+    bad = [o for o in spec.objects if o not in world.objects]
+    _expect(not bad, "objects", f"objects of the {spec.world} world {list(world.objects)}", bad)
+
+
+# -- running one cell ------------------------------------------------------------------------
+_WORLDS: dict = {}
+
+
+def _world(name: str, arch: str):
+    from .world import load_world
+
+    if (name, arch) not in _WORLDS:
+        _WORLDS[(name, arch)] = load_world(name, archs=[arch])
+    return _WORLDS[(name, arch)]
+
+
+def _signal(cell: Cell):
+    """Run the cell's signal; returns (SignalResult or None, metrics dict)."""
+    from . import evaluate, signals
+
+    world = _world(cell.world, cell.classifier)
+    clf, label, s = world.classifiers[cell.classifier], world.label(cell.object), cell.settings
+    mesh = world.mesh(cell.object)
+    if cell.kind == "image":
+        x = world.bank(mesh, s["views"], s["condition"], seed=1000 + cell.seed).images()
+        r = signals.assist_image(clf, x, label, eps=s["eps"], alpha=s["alpha"], steps=s["steps"], norm=s["norm"],
+                                 seed=cell.seed, progress=False)
+        m = {k: r.metrics[k] for k in ("p_true_before", "p_true_after", "acc_before", "acc_after")}
+        return r, m
+    if cell.kind == "texture":
+        r = signals.assist_texture(world.sampler(mesh, s["views"], ("easy", "hard"), seed=cell.seed), clf, label,
+                                   kind="uv", eps=None, alpha=s["alpha"], step_rule=s["step_rule"], steps=s["steps"],
+                                   seed=cell.seed, progress=False)
+        bank = world.bank(mesh, s["eval_views"], s["condition"], seed=1000 + cell.seed)
+        df = evaluate.confidence(clf, bank, {"original": signals.texture_original(mesh, "uv"), "texture": r.signal},
+                                 label)
+        g = df.groupby("variant")
+        return r, {"p_true_before": g.p_true.mean()["original"], "p_true_after": g.p_true.mean()["texture"],
+                   "acc_before": g.correct.mean()["original"], "acc_after": g.correct.mean()["texture"]}
+    from .experiment import run_object
+
+    run = run_object(world, cell.object, source=cell.classifier, area=s["area"], steps=s["steps"], alpha=s["alpha"],
+                     views=s["views"], eval_views=s["eval_views"], progress=False, seed=cell.seed)
+    summ = evaluate.summary(run.frame, by=("model",))
+    mean = summ.groupby("variant")["Δp_true"].mean()
+    return None, {f"dp_true_{v}": float(mean[v]) for v in ("3d_patch", "2d_patch", "full_texture")}
+
+
+def run_cell(cell: Cell, out) -> dict:
+    """Run one cell with one torch thread and publish ``out/cells/<id>/`` atomically.
+
+    While it runs, ``out/running/<id>.pid`` holds the process id of whoever runs it.
+    Returns the metrics row: the cell's key fields, its settings and its metrics.
+    """
+    import os
+
+    running = Path(out) / "running" / f"{cell.id}.pid"
+    running.parent.mkdir(parents=True, exist_ok=True)
+    write_file(running, str(os.getpid()))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        from ._seed import seed_everything
+
+        seed_everything(cell.seed)
+        result, metrics = _signal(cell)
+    finally:
+        torch.set_num_threads(threads)
+    row = {"cell": cell.id, "world": cell.world, "object": cell.object, "classifier": cell.classifier,
+           "kind": cell.kind, "seed": cell.seed, **cell.settings, **{k: float(v) for k, v in metrics.items()}}
+    cells = Path(out) / "cells"
+    with atomic_folder(cells / cell.id) as tmp:
+        if result is not None:
+            result.save(tmp / "signal")
+        write_file(tmp / "cell.json", json.dumps(cell.key(), indent=1, sort_keys=True) + "\n")
+        write_file(tmp / "metrics.json", json.dumps(row, indent=1) + "\n")  # last: the cell is done
+    (Path(out) / "failed" / f"{cell.id}.txt").unlink(missing_ok=True)
+    running.unlink(missing_ok=True)
+    return row
+
+
+def _done(out: Path, cell: Cell) -> bool:
+    return (out / "cells" / cell.id / "metrics.json").is_file()
+
+
+def status(spec, out) -> pd.DataFrame:
+    """One row per cell: id, object, classifier, kind, seed, settings and state (done / failed / pending)."""
+    spec, out = spec if isinstance(spec, Spec) else load_spec(spec), Path(out)
+    rows = []
+    for c in spec.cells():
+        state = "done" if _done(out, c) else "failed" if (out / "failed" / f"{c.id}.txt").is_file() else "pending"
+        rows.append({"cell": c.id, "object": c.object, "classifier": c.classifier, "kind": c.kind, "seed": c.seed,
+                     "settings": json.dumps(c.settings, sort_keys=True), "state": state})
+    return pd.DataFrame(rows)
+
+
+def gather(spec, out) -> pd.DataFrame:
+    """The metrics rows of every finished cell in grid order, also written to ``out/results.csv``."""
+    spec, out = spec if isinstance(spec, Spec) else load_spec(spec), Path(out)
+    rows = [json.loads((out / "cells" / c.id / "metrics.json").read_text()) for c in spec.cells() if _done(out, c)]
+    table = pd.DataFrame(rows)
+    out.mkdir(parents=True, exist_ok=True)
+    write_file(out / "results.csv", table.to_csv(index=False))
+    return table
+
+
+def _record_failure(out: Path, cell: Cell, text: str) -> None:
+    (out / "failed").mkdir(parents=True, exist_ok=True)
+    write_file(out / "failed" / f"{cell.id}.txt", text)
+
+
+def _local(todo, out: Path, workers: int, bar) -> None:
+    if workers == 1:
+        for c in todo:
+            try:
+                run_cell(c, out)
+            except Exception:  # noqa: BLE001 - recorded, the sweep goes on; a rerun retries it
+                _record_failure(out, c, traceback.format_exc())
+            bar.update(1)
+        return
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        futures = {pool.submit(run_cell, c, out): c for c in todo}
+        for f in cf.as_completed(futures):
+            if f.exception() is not None:
+                e = f.exception()
+                _record_failure(out, futures[f], "".join(traceback.format_exception(type(e), e, e.__traceback__)))
+            bar.update(1)
+
+
+def _ray(todo, out: Path, workers: int, address: str | None, bar, retries: int) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise ImportError("executor='ray' needs Ray: pip install 'ray>=2.9'") from None
+    started = False
+    if not ray.is_initialized():
+        if address:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        started = True
+    try:
+        task = ray.remote(num_cpus=1, max_retries=retries, retry_exceptions=False)(run_cell)
+        pending = {task.remote(c, str(out)): c for c in todo}
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            c = pending.pop(ready[0])
+            try:
+                ray.get(ready[0])
+            except Exception as e:  # noqa: BLE001 - the task failed (or its worker died too often)
+                _record_failure(out, c, f"{type(e).__name__}: {e}")
+            bar.update(1)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def sweep(spec, out, executor: str = "local", workers: int = 1, address: str | None = None,
+          progress: bool | None = None, retries: int = 3) -> pd.DataFrame:
+    """Run every cell of ``spec`` not yet done under ``out`` and gather the table.
+
+    Args:
+        spec: a SPEC path (TOML) or dict, or a :class:`Spec`; validated before any cell runs.
+        out: the sweep's folder (created).
+        executor: ``"local"`` (``workers`` processes; 1 runs cells in this process) or ``"ray"``.
+        workers: processes (local) or CPUs of the local Ray cluster started without ``address``.
+        address: a Ray cluster to join (``"auto"`` or ``"host:port"``); None starts a local one.
+        retries: Ray re-runs a cell whose worker died up to this many times.
+    Returns:
+        the :func:`gather` table (also ``out/results.csv``); failed cells are listed by
+        :func:`status` and retried by the next call.
+    """
+    from tqdm.auto import tqdm
+
+    from ._progress import show_progress
+
+    spec = spec if isinstance(spec, Spec) else load_spec(spec)
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor: expected one of {EXECUTORS}, got {executor!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers: expected an int >= 1, got {workers!r}")
+    _check_names(spec)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_file(out / "spec.json", json.dumps({"world": spec.world, "objects": spec.objects,
+                                              "classifiers": spec.classifiers, "seeds": spec.seeds,
+                                              "signals": spec.signals}, indent=1) + "\n")
+    cells = spec.cells()
+    todo = [c for c in cells if not _done(out, c)]
+    with tqdm(total=len(cells), initial=len(cells) - len(todo), desc="sweep", unit="cell",
+              disable=not show_progress(progress)) as bar:
+        if todo:
+            if executor == "ray":
+                _ray(todo, out, workers, address, bar, retries)
+            else:
+                _local(todo, out, workers, bar)
+    return gather(spec, out)
