@@ -96,12 +96,14 @@ def test_local_and_ray_sweeps_give_bit_identical_signals_and_tables(tmp_path):
     assert (local.p_true_after >= 0).all() and (local.p_true_after <= 1).all()
     remote = sw.sweep(SPEC, tmp_path / "ray", executor="ray", workers=2, progress=False)
     pd.testing.assert_frame_equal(local, remote)
+    pool = sw.sweep(SPEC, tmp_path / "pool", workers=2, progress=False)  # a local pool of 2 processes
+    pd.testing.assert_frame_equal(local, pool)
     assert (tmp_path / "local" / "results.csv").read_text() == (tmp_path / "ray" / "results.csv").read_text()
-    a, b = signals_of(tmp_path / "local"), signals_of(tmp_path / "ray")
-    assert set(a) == set(b) and len(a) == 6
+    a, b, c = signals_of(tmp_path / "local"), signals_of(tmp_path / "ray"), signals_of(tmp_path / "pool")
+    assert set(a) == set(b) == set(c) and len(a) == 6
     for k in a:
         for name in ("signal", "original"):
-            assert torch.equal(a[k][name], b[k][name]), (k, name)
+            assert torch.equal(a[k][name], b[k][name]) and torch.equal(a[k][name], c[k][name]), (k, name)
     st = sw.status(SPEC, tmp_path / "ray")
     assert (st.state == "done").all()
 
