@@ -69,6 +69,9 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="2 objects, 20 steps: a smoke run")
     p.add_argument("--from-csv", action="store_true",
                    help="only rewrite the doc from OUT/confidence.csv and OUT/runs.csv of an earlier run")
+    p.add_argument("--merge", nargs="+", default=[], metavar="DIR",
+                   help="with --from-csv: also the objects of these earlier runs' folders (same settings), for "
+                        "objects OUT lacks")
     a = p.parse_args(argv)
     for k, v in DEFAULTS[a.world].items():
         if getattr(a, k) is None:
@@ -85,6 +88,11 @@ def main(argv=None):
     writer = write_doc if a.world == "toy" else write_doc_real
     if a.from_csv:
         df, info = pd.read_csv(out / "confidence.csv"), pd.read_csv(out / "runs.csv")
+        for d in map(Path, a.merge):
+            more, more_info = pd.read_csv(d / "confidence.csv"), pd.read_csv(d / "runs.csv")
+            new = sorted(set(more.object) - set(df.object))
+            df = pd.concat([df, more[more.object.isin(new)]], ignore_index=True)
+            info = pd.concat([info, more_info[more_info.object.isin(new)].assign(merged_from=str(d))], ignore_index=True)
         df = df[df.object.isin(a.objects)]
         info = info[info.object.isin(a.objects)]
         writer(df, info, a, None)
@@ -185,6 +193,19 @@ def write_doc(df: pd.DataFrame, info: pd.DataFrame, a, seconds: float) -> None:
     print("\n".join(lines))
 
 
+def _timing(info: pd.DataFrame, a) -> str:
+    """What each object's optimisation took, and which objects came from other runs' folders."""
+    own = info[info.source == a.model]
+    text = ("Optimising the three signals took " + ", ".join(f"{r.object} {r.optimise_s / 60:.0f} min"
+                                                             for r in own.itertuples())
+            + " on 2 CPU cores (shared with other jobs part of the time).")
+    if "merged_from" in info and info.merged_from.notna().any():
+        m = info[info.merged_from.notna()]
+        text += (" " + ", ".join(sorted(set(m.object))) + " came from an earlier run at the same settings ("
+                 + ", ".join(sorted(set(m.merged_from))) + ").")
+    return text
+
+
 def write_doc_real(df: pd.DataFrame, info: pd.DataFrame, a, seconds: float) -> None:
     """docs/results_real.md: the issue's targets on the real world, pooled over the hard conditions."""
     main_df = df[(df.source == a.model) & (df.model == a.model)]
@@ -275,8 +296,8 @@ def write_doc_real(df: pd.DataFrame, info: pd.DataFrame, a, seconds: float) -> N
         f"{dp.loc[best, 'full_texture']:+.3f}), 3D patches by {dp['3d_patch'].mean():+.3f} and 2D patches by "
         f"{dp['2d_patch'].mean():+.3f}; the targets above are reported as they came out. At 224 px each step shows the "
         "optimisation a few views of a 256x256 atlas, so most texels receive a gradient in only a few of the steps. "
-        "Longer optimisation over more views, drawn from every condition the signals are judged on (other seeds), "
-        "is the first thing to try: " + LONGER,
+        + ("Longer optimisation over more views, drawn from every condition the signals are judged on (other seeds), "
+           "is the first thing to try: " + LONGER if a.steps < 300 else _timing(info, a)),
         "",
     ]
     Path(a.doc).parent.mkdir(parents=True, exist_ok=True)
