@@ -88,6 +88,14 @@ def test_a_malformed_spec_is_refused_before_any_cell_runs(tmp_path):
         sw.load_spec(tmp_path / "missing.toml")
 
 
+def test_bad_executors_and_worker_counts_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="executor: expected one of"):
+        sw.sweep(SPEC, tmp_path / "a", executor="dask")
+    with pytest.raises(ValueError, match="workers: expected an int >= 1"):
+        sw.sweep(SPEC, tmp_path / "b", workers=0)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
 @pytest.mark.slow
 def test_local_and_ray_sweeps_give_bit_identical_signals_and_tables(tmp_path):
     import ray  # noqa: F401  (a test dependency: the dev extra installs it)

@@ -167,10 +167,11 @@ def render_dataset(seeds, views_per_instance: int = 16, condition: str = "easy",
     try:
         for c, s in tqdm(jobs, disable=not progress, desc=f"render {condition}"):
             with torch.no_grad():
-                im, cov = render_views(mesh(c, s), v, condition, g, size, return_coverage=True)
+                out = render_views(mesh(c, s), v, condition, g, size, return_coverage=masks)
+            im = out[0] if masks else out
             imgs.append((im * 255).round().to(torch.uint8))
             if masks:
-                bgs.append(background_mask(cov))
+                bgs.append(background_mask(out[1]))
             labels += [CLASSES.index(c)] * v
             inst += [s] * v
     finally:
