@@ -227,7 +227,7 @@ def _notebooks(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     import sys
 
-    from .sweep import SpecError, gather, load_spec, status, sweep
+    from .sweep import SpecError, load_spec, status, sweep
 
     try:
         spec = load_spec(args.spec)
@@ -248,5 +248,4 @@ def _sweep(args: argparse.Namespace) -> int:
     failed = int((st.state == "failed").sum())
     print(f"{len(table)} of {len(st)} cells done -> {args.out / 'results.csv'}"
           + (f"; {failed} failed (rerun to retry; --status lists them)" if failed else ""))
-    gather(spec, args.out)
     return 1 if failed else 0
