@@ -96,7 +96,7 @@ def test_view_bank_images_are_the_renders_channels_first():
     assert evaluate.ViewBank.of(bank) is bank and evaluate.Bank is evaluate.ViewBank
     wrapped = evaluate.ViewBank.of(bank.scene, name="plain")
     assert wrapped.noise is None and wrapped.name == "plain" and len(wrapped) == 3
-    with pytest.raises(TypeError, match="views: expected an aswb.evaluate.ViewBank or an aswb.render.Scene"):
+    with pytest.raises(TypeError, match="views: expected an aswb.views.ViewBank or an aswb.render.Scene"):
         evaluate.ViewBank.of("views")
     with pytest.raises(ValueError, match=r"colors: expected a UV texture \(Ht, Wt, 3\) or vertex colours"):
         bank.images(torch.rand(4, 4))

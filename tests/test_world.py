@@ -93,16 +93,95 @@ def test_register_world_makes_a_user_world_loadable():
         register_world("x", 3)
 
 
+def _tiny_world(**kw):
+    from aswb import World, WorldObject
+    from aswb.render import primitives
+    from aswb.views import STANDARD_CONDITIONS, ViewDistribution
+    from tests.signals.tinynet import tiny
+
+    parts = dict(name="w", classifiers={"t": tiny()},
+                 catalogue={"box": WorldObject("box", 3, lambda seed: primitives.box((1, 1, 1)), "a unit box")},
+                 views=ViewDistribution(STANDARD_CONDITIONS, 32, 1))
+    parts.update(kw)
+    return World(**parts)
+
+
 def test_a_world_needs_classifiers_and_the_four_conditions():
-    from aswb import World
     from aswb.views import STANDARD_CONDITIONS, ViewDistribution
 
     with pytest.raises(ValueError, match="at least one classifier"):
-        World("w", {}, {}, ViewDistribution(STANDARD_CONDITIONS, 32))
+        _tiny_world(classifiers={})
     with pytest.raises(ValueError, match=r"lack the conditions \['hard'\]"):
-        World("w", {"t": object()}, {}, ViewDistribution({k: v for k, v in STANDARD_CONDITIONS.items() if k != "hard"}, 32))
+        _tiny_world(views=ViewDistribution({k: v for k, v in STANDARD_CONDITIONS.items() if k != "hard"}, 32))
     with pytest.raises(TypeError, match="views: expected a ViewDistribution"):
-        World("w", {"t": object()}, {}, None)
+        _tiny_world(views=None)
+
+
+def test_a_world_is_checked_at_the_door():
+    from aswb import WorldObject
+
+    box = lambda seed: None  # noqa: E731  (never called: the checks come first)
+    with pytest.raises(ValueError, match=r"catalogue\['box'\].label: expected a class index in \[0, 8\), got 99"):
+        _tiny_world(catalogue={"box": WorldObject("box", 99, box)})
+    with pytest.raises(ValueError, match="label: expected a class index >= 0, got -1"):
+        WorldObject("box", -1, box)
+    with pytest.raises(TypeError, match="classifiers: expected .* got dict"):
+        _tiny_world(classifiers={"t": "resnet18"})
+    with pytest.raises(TypeError, match="catalogue: expected a non-empty"):
+        _tiny_world(catalogue=[WorldObject("box", 0, box)])
+    with pytest.raises(TypeError, match=r"catalogue\['box'\]: expected a WorldObject"):
+        _tiny_world(catalogue={"box": ("box", 0)})
+    with pytest.raises(ValueError, match="split: expected one of"):
+        WorldObject("box", 0, box, split="test")
+    w = _tiny_world()
+    with pytest.raises(ValueError, match=r"index: expected a class index in \[0, 8\), got -1"):
+        w.category(-1)
+    with pytest.raises(TypeError, match="seed: expected an int"):
+        w.mesh("box", seed=1.5)
+
+
+def test_a_loader_that_returns_no_world_is_refused():
+    from aswb import register_world
+    from aswb.world import WORLDS
+
+    register_world("nothing", lambda archs=None, device=None: None)
+    try:
+        with pytest.raises(TypeError, match="'nothing' world returned NoneType None, not an aswb.World"):
+            load_world("nothing")
+    finally:
+        WORLDS.pop("nothing")
+
+
+def test_capabilities_are_data_on_the_world():
+    from aswb import toyworld as tw
+    from aswb.experiment import regimes
+
+    w = _tiny_world()  # a user's world: standard training, one instance per object, no held-out objects
+    assert w.regimes is None and w.instance_seeds is None
+    assert w.regime_classifiers() == ("t", {"none": w.classifiers["t"]})
+    assert w.objects_in("dev") == w.objects_in("heldout") == ("box",)  # split "both": its class's only instance
+    with pytest.raises(ValueError, match="arch: expected one of the w world's architectures"):
+        w.regime_classifiers("resnet99")
+    toy = load_world("toy", archs=["resnet18"])
+    assert set(toy.instance_seeds) == {"train", "heldout"} and not set(toy.instance_seeds["train"]) & set(
+        toy.instance_seeds["heldout"])
+    arch, regs = regimes(toy)
+    assert list(regs)[0] == "none" and set(regs) == {d for a, d in tw.available() if a == arch} and len(regs) > 1
+
+
+def test_held_out_views_are_one_named_convention():
+    from aswb.views import HELDOUT_SEED_OFFSET, heldout_seed, split_seed
+
+    w = _tiny_world()
+    mesh = w.mesh("box")
+    a = w.bank(mesh, 3, "hard", seed=4, split="heldout").render()
+    assert torch.equal(a, w.bank(mesh, 3, "hard", seed=4 + HELDOUT_SEED_OFFSET).render())
+    assert not torch.equal(a, w.bank(mesh, 3, "hard", seed=4).render())
+    assert heldout_seed(4) == split_seed(4, "heldout") == 4 + HELDOUT_SEED_OFFSET and split_seed(4) == 4
+    with pytest.raises(ValueError, match="split: expected one of"):
+        w.bank(mesh, 3, "hard", split="test")
+    with pytest.raises(ValueError, match="seed: expected an int in"):
+        w.bank(mesh, 3, "hard", seed=2**31 - 1, split="heldout")
 
 
 # --------------------------------------------------------------------------- the real world

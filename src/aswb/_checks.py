@@ -5,6 +5,7 @@ message that says what was expected and what arrived.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Sequence
 
@@ -103,6 +104,17 @@ def positive_int(x, name: str) -> int:
     return x
 
 
+def check_seed(seed, name: str = "seed") -> int:
+    """``seed`` as an int in [0, 2**31) (numpy integers too), or a TypeError/ValueError naming ``name``."""
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        seed = int(seed)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"{name}: expected an int in [0, 2**31), got {_describe(seed)}")
+    if not 0 <= seed < 2**31:
+        raise ValueError(f"{name}: expected an int in [0, 2**31), got {seed}")
+    return seed
+
+
 def image_size(size, name: str = "image_size") -> tuple[int, int]:
     """Normalise an image size given as ``int`` or ``(H, W)`` to ``(H, W)``."""
     if isinstance(size, (tuple, list)):
@@ -111,40 +123,6 @@ def image_size(size, name: str = "image_size") -> tuple[int, int]:
         return positive_int(size[0], name), positive_int(size[1], name)
     s = positive_int(size, name)
     return s, s
-
-
-def classifier_dict(classifiers, name: str = "classifiers") -> dict:
-    """``{name: Classifier}`` from an :class:`aswb.World`, a Classifier, a non-empty list/tuple or
-    a dict of them (repeated names made unique as ``name#2``); all must share one label space."""
-    from .models import Classifier
-    from .world import World
-
-    c = classifiers.classifiers if isinstance(classifiers, World) else classifiers
-    if isinstance(c, Classifier):
-        return {c.name: c}
-    if isinstance(c, dict) and c and all(isinstance(k, str) for k in c) and all(
-            isinstance(v, Classifier) for v in c.values()):
-        out = dict(c)
-    elif isinstance(c, (list, tuple)) and c and all(isinstance(v, Classifier) for v in c):
-        out = {}
-        for v in c:
-            key, i = v.name, 1
-            while key in out:
-                i += 1
-                key = f"{v.name}#{i}"
-            out[key] = v
-    else:
-        raise TypeError(f"{name}: expected an aswb.World, a Classifier, a non-empty list or a {{name: Classifier}} "
-                        f"dict, got {_describe(classifiers)}")
-    n = {v.num_classes for v in out.values()}
-    if len(n) > 1:
-        raise ValueError(f"{name}: the classifiers disagree on the number of classes: {sorted(n)}")
-    return out
-
-
-def classifier_list(classifiers, name: str = "classifiers") -> list:
-    """:func:`classifier_dict`'s classifiers as a list."""
-    return list(classifier_dict(classifiers, name).values())
 
 
 def class_label(label, num_classes: int, name: str = "label") -> int:
@@ -178,8 +156,6 @@ def class_labels(labels, n: int, num_classes: int, device=None, name: str = "lab
 
 def value_range(r, name: str, lo_bound: float | None = None) -> tuple[float, float]:
     """A number (a fixed value) or a ``(lo, hi)`` pair of finite numbers with lo <= hi, as floats."""
-    import math
-
     if isinstance(r, (int, float)) and not isinstance(r, bool):
         r = (r, r)
     if not (isinstance(r, (tuple, list)) and len(r) == 2 and all(

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import _describe, check_image, class_labels, classifier_list, positive_int
-from .models import predict
+from ._checks import _describe, check_image, class_labels, positive_int
+from .models import classifier_list, predict
 from .signals.constraints import Constraint, check_eps
 from .signals.image import image_mask
 from .signals.loop import LoopSettings, run

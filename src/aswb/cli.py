@@ -2,18 +2,30 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import torch
+
+from . import evaluate
+from ._files import write_file
+from ._seed import default_device
+from .experiment import run_object, save_run
+from .models import predict
+from .render import Lights, Scene, orbit
+from .report import headlines, store_reference
+from .sweep import SpecError, load_spec, status, sweep
+from .viz import image_grid
+from .world import WORLDS, load_world
 
 __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the chosen command, return its exit code."""
-    from .world import WORLDS
-
     parser = argparse.ArgumentParser(prog="aswb", description="Assistive Signals Workbench.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser("demo", help="the main job: make an object easier to recognise (renders, signals, "
@@ -79,10 +91,6 @@ _DEMO = {"real": ("mug", "efficientnet_lite0", 40, 4, 12), "imagenet": ("mug", "
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from . import default_device, load_world
-    from .render import Lights, Scene, orbit
-    from .viz import image_grid
-
     t = [time.perf_counter()]
     world = load_world(args.world)
     args.loaded_world = world
@@ -91,7 +99,7 @@ def _demo(args: argparse.Namespace) -> int:
     for k, v in zip(("object", "arch", "steps", "views_per_step", "eval_views"), defaults):
         if getattr(args, k) is None:
             setattr(args, k, v)
-    mesh = world.mesh(args.object, seed=0 if args.world == "toy" else None)
+    mesh = world.mesh(args.object)  # a held-out instance where the world has several
     lights = {
         "warm key, upper left": Lights(ambient=0.35, direction=(-1.0, 1.2, 0.6), intensity=0.9,
                                        color=(1.0, 0.85, 0.65)),
@@ -131,13 +139,6 @@ def _signals(args: argparse.Namespace) -> int:
     """The main job: a 3D patch, a 2D patch, a full texture and controls on an object of the
     world (a held-out instance in the toy world), judged on held-out views by every classifier
     of the world."""
-    import pandas as pd
-
-    from . import evaluate
-    from .experiment import run_object, save_run
-    from .models import predict
-    from .viz import image_grid
-
     t0 = time.perf_counter()
     world = args.loaded_world
     run = run_object(world, args.object, source=args.arch, steps=args.steps, views=args.views_per_step,
@@ -146,11 +147,12 @@ def _signals(args: argparse.Namespace) -> int:
     s = evaluate.summary(run.frame)
     table = s.pivot_table(index=["condition", "variant"], columns="model", values="p_true").round(3)
     pd.set_option("display.width", 160)
-    what = f"a held-out {args.object}" if world.name == "toy" else f"the {args.object} ({world.category(run.info['label'])})"
+    what = (f"a held-out {args.object}" if world.instance_seeds is not None
+            else f"the {args.object} ({world.category(run.info['label'])})")
     print(f"\nMean true-class probability of {what} on {args.eval_views} held-out views per "
           f"condition (signals optimised for {args.arch}, {args.steps} steps; 3D patch = {run.patch_area:.1%} of "
           f"the surface):\n{table.to_string()}")
-    bank = world.bank(run.info["mesh"], 6, "hard_view", seed=1000 + 1)
+    bank = world.bank(run.info["mesh"], 6, "hard_view", seed=1, split="heldout")
     clf = world.classifiers[args.arch]
     rows, labels = [], []
     for v in ("original", "3d_patch", "full_texture", "patch_white"):
@@ -167,14 +169,10 @@ def _signals(args: argparse.Namespace) -> int:
 def _notebooks(args: argparse.Namespace) -> int:
     """Execute notebooks in their own folder; save executed copies and HTML to ``args.out`` (or,
     with ``--inplace``, store the outputs back into the notebooks); print the headline table."""
-    import os
-
     import nbformat
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
-    from ._files import write_file
-    from .report import headlines, store_reference
 
     paths = args.paths or sorted(Path("notebooks").glob("*.ipynb"))
     if not paths:
@@ -225,10 +223,6 @@ def _notebooks(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    import sys
-
-    from .sweep import SpecError, load_spec, status, sweep
-
     try:
         spec = load_spec(args.spec)
         if args.status:

@@ -2,67 +2,19 @@
 summaries with bootstrap intervals, the paper's Table 1 layout and transfer matrices."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
-from ._checks import _describe, check_image, check_range, class_label, class_labels, classifier_dict, coloring_kind
-from .models import predict
-from .render import Scene, expose
+from ._checks import _describe, check_image, check_range, class_label, class_labels, coloring_kind
+from .models import classifier_dict, predict
+from .views import ViewBank
 
 __all__ = ["ViewBank", "Bank", "confidence", "confidence_images", "summary", "paper_table1", "transfer_matrix", "psnr", "ssim"]
 
 
-@dataclass(frozen=True, eq=False)
-class ViewBank:
-    """A fixed set of views to render an object on: a :class:`~aswb.render.Scene` (cameras,
-    lights, backgrounds; fragments cached) and the camera's sensor noise (or None).
-
-    Fields:
-        scene: the scene (B views).
-        noise: (B, H, W, 3) float sensor noise, or None for a clean camera.
-        name: a label such as the viewing condition (``"hard_view"``).
-    """
-
-    scene: Scene
-    noise: torch.Tensor | None = None
-    name: str = "views"
-
-    def render(self, vertex_colors=None, texture=None) -> torch.Tensor:
-        """(B, H, W, 3) float32 in [0, 1]: the scene with these colours, through the camera
-        (channels last, for display)."""
-        return expose(self.scene.render(vertex_colors=vertex_colors, texture=texture), self.noise)
-
-    def images(self, colors: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, 3, H, W) float32 in [0, 1]: what a classifier takes (channels first).
-
-        ``colors``: a UV texture (Ht, Wt, 3) or vertex colours (V, 3) in [0, 1] (told apart by
-        shape, see :func:`aswb._checks.coloring_kind`), or None for the mesh's own colours.
-        """
-        if colors is None:
-            img = self.render()
-        elif coloring_kind(colors) == "uv":
-            img = self.render(texture=colors)
-        else:
-            img = self.render(vertex_colors=colors)
-        return img.permute(0, 3, 1, 2)
-
-    @staticmethod
-    def of(views, name: str = "views") -> "ViewBank":
-        """A ViewBank as it is, or a :class:`~aswb.render.Scene` wrapped in one (clean camera)."""
-        if isinstance(views, ViewBank):
-            return views
-        if isinstance(views, Scene):
-            return ViewBank(views, name=name)
-        raise TypeError(f"{name}: expected an aswb.evaluate.ViewBank or an aswb.render.Scene, got {_describe(views)}")
-
-    def __len__(self) -> int:
-        return len(self.scene)
-
-
-#: the former name of :class:`ViewBank`
+#: the former names of :class:`aswb.views.ViewBank` (re-exported here for one release)
 Bank = ViewBank
 
 
@@ -235,8 +187,6 @@ def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def ssim(x: torch.Tensor, y: torch.Tensor, window: int = 7) -> torch.Tensor:
     """Mean structural similarity per image (uniform ``window``, odd >= 3) of (B, C, H, W) float
     tensors in [0, 1], channels first: (B,) in [-1, 1]."""
-    import torch.nn.functional as F
-
     x, y = _pair(x, y, "ssim")
     if isinstance(window, bool) or not isinstance(window, int) or window < 3 or window % 2 == 0:
         raise ValueError(f"window: expected an odd int >= 3, got {window!r}")

@@ -12,8 +12,9 @@ import pandas as pd
 import torch
 
 from . import evaluate
-from .signals import (SignalResult, assist_texture, controls, eot_patch, face_patch, faces_to_mask,
-                      most_visible_face, patch_to_texture)
+from .render import subdivide
+from .signals import (SignalResult, assist_texture, controls, eot_patch, face_patch, faces_to_mask, most_visible_face,
+                      patch_to_texture)
 
 __all__ = ["ObjectRun", "run_object", "EVAL_CONDITIONS", "PatchRegion", "patch_region", "two_d_patch", "fine_mesh",
            "regimes"]
@@ -94,8 +95,6 @@ def two_d_patch(world, classifiers, mesh, label: int, conditions=("easy", "hard"
 def fine_mesh(mesh, max_face_fraction: float = 0.01, max_times: int = 3):
     """Subdivide a (low-poly) mesh until no face covers more than ``max_face_fraction`` of the
     surface, so patches can match their target area; the rendered look is unchanged."""
-    from .render import subdivide
-
     for _ in range(max_times):
         a = mesh.face_areas()
         if float(a.max() / a.sum()) <= max_face_fraction:
@@ -149,7 +148,7 @@ def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, st
         colorings.update({f"patch_{k}": v for k, v in controls(tex, mask, generator=g).items()})
         colorings.update({f"full_{k}": v for k, v in controls(tex, None, generator=g).items()})
     secs = time.perf_counter() - t0
-    banks = [world.bank(mesh, eval_views, c, seed=1000 + i + 100 * seed) for i, c in enumerate(conditions)]
+    banks = [world.bank(mesh, eval_views, c, seed=i + 100 * seed, split="heldout") for i, c in enumerate(conditions)]
     df = evaluate.confidence(world.classifiers, banks, colorings, label)
     df.insert(0, "object", cls)
     df.insert(1, "source", source)
@@ -165,24 +164,8 @@ def save_run(run: ObjectRun, out) -> Path:
 
 
 def regimes(world, arch: str | None = None) -> tuple[str, dict]:
-    """The training regimes of one architecture of a world: ``(arch, {regime: Classifier})``.
-
-    In the toy world every shipped regime of ``arch`` (``none`` first, then ``pgd``,
-    ``localized``, ``shared`` where shipped; default ``arch``: the first architecture shipped in
-    a hardened regime); in other worlds only ``{"none": world.classifiers[arch]}`` (default: the
-    world's first classifier) — hardened ImageNet models are not shipped.
-    """
-    from . import toyworld as tw
-
-    if world.name != "toy":
-        arch = arch or next(iter(world.classifiers))
-        if arch not in world.classifiers:
-            raise ValueError(f"arch: expected one of the {world.name} world's classifiers {list(world.classifiers)}, "
-                             f"got {arch!r}")
-        return arch, {"none": world.classifiers[arch]}
-    shipped = tw.available()
-    if arch is None:
-        arch = next((a for a, d in shipped if d != "none"), next(iter(world.classifiers)))
-    if arch not in tw.ARCHS:
-        raise ValueError(f"arch: expected one of {tw.ARCHS}, got {arch!r}")
-    return arch, {d: tw.classifier(arch, defense=d) for a, d in shipped if a == arch}
+    """The training regimes of one architecture of a world: ``(arch, {regime: Classifier})``
+    (:meth:`aswb.World.regime_classifiers`: every shipped regime where the world ships
+    hardened classifiers, the toy world's ``none``, ``pgd``, ``localized``, ``shared``;
+    elsewhere ``{"none": world.classifiers[arch]}``)."""
+    return world.regime_classifiers(arch)

@@ -25,17 +25,31 @@ Every cell runs with one torch thread, so a signal is bit-identical whichever ex
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import hashlib
 import itertools
 import json
+import multiprocessing as mp
+import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+from . import evaluate, signals
 from ._files import atomic_folder, write_file
+from ._progress import show_progress
+from ._seed import seed_everything
+from .experiment import run_object
+from .world import WORLDS, load_world
 
 __all__ = ["SpecError", "Spec", "Cell", "KINDS", "load_spec", "run_cell", "sweep", "status", "gather", "EXECUTORS"]
 
@@ -116,15 +130,10 @@ def load_spec(spec) -> Spec:
         if not path.is_file():
             raise FileNotFoundError(f"SPEC: no such file {str(path)!r}")
         try:
-            import tomllib
-        except ImportError:  # Python 3.10
-            import tomli as tomllib
-        try:
             spec = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as e:
             raise SpecError(f"SPEC {path}: not valid TOML ({e})") from None
     _expect(isinstance(spec, dict), "", "a TOML table / dict", type(spec).__name__)
-    from .world import WORLDS
 
     for key, typ in _TOP.items():
         _expect(key in spec, key, f"a {typ.__name__} (the key is missing)", None)
@@ -164,8 +173,6 @@ def load_spec(spec) -> Spec:
 
 def _check_names(spec: Spec) -> None:
     """Objects and classifiers must exist in the world (checked before any cell runs)."""
-    from .world import load_world
-
     try:
         world = load_world(spec.world, archs=list(spec.classifiers))
     except (ValueError, FileNotFoundError) as e:
@@ -179,8 +186,6 @@ _WORLDS: dict = {}
 
 
 def _world(name: str, arch: str):
-    from .world import load_world
-
     if (name, arch) not in _WORLDS:
         _WORLDS[(name, arch)] = load_world(name, archs=[arch])
     return _WORLDS[(name, arch)]
@@ -188,13 +193,11 @@ def _world(name: str, arch: str):
 
 def _signal(cell: Cell):
     """Run the cell's signal; returns (SignalResult or None, metrics dict)."""
-    from . import evaluate, signals
-
     world = _world(cell.world, cell.classifier)
     clf, label, s = world.classifiers[cell.classifier], world.label(cell.object), cell.settings
     mesh = world.mesh(cell.object)
     if cell.kind == "image":
-        x = world.bank(mesh, s["views"], s["condition"], seed=1000 + cell.seed).images()
+        x = world.bank(mesh, s["views"], s["condition"], seed=cell.seed, split="heldout").images()
         r = signals.assist_image(clf, x, label, eps=s["eps"], alpha=s["alpha"], steps=s["steps"], norm=s["norm"],
                                  seed=cell.seed, progress=False)
         m = {k: r.metrics[k] for k in ("p_true_before", "p_true_after", "acc_before", "acc_after")}
@@ -203,13 +206,12 @@ def _signal(cell: Cell):
         r = signals.assist_texture(world.sampler(mesh, s["views"], ("easy", "hard"), seed=cell.seed), clf, label,
                                    kind="uv", eps=None, alpha=s["alpha"], step_rule=s["step_rule"], steps=s["steps"],
                                    seed=cell.seed, progress=False)
-        bank = world.bank(mesh, s["eval_views"], s["condition"], seed=1000 + cell.seed)
+        bank = world.bank(mesh, s["eval_views"], s["condition"], seed=cell.seed, split="heldout")
         df = evaluate.confidence(clf, bank, {"original": signals.texture_original(mesh, "uv"), "texture": r.signal},
                                  label)
         g = df.groupby("variant")
         return r, {"p_true_before": g.p_true.mean()["original"], "p_true_after": g.p_true.mean()["texture"],
                    "acc_before": g.correct.mean()["original"], "acc_after": g.correct.mean()["texture"]}
-    from .experiment import run_object
 
     run = run_object(world, cell.object, source=cell.classifier, area=s["area"], steps=s["steps"], alpha=s["alpha"],
                      views=s["views"], eval_views=s["eval_views"], progress=False, seed=cell.seed)
@@ -224,15 +226,12 @@ def run_cell(cell: Cell, out) -> dict:
     While it runs, ``out/running/<id>.pid`` holds the process id of whoever runs it.
     Returns the metrics row: the cell's key fields, its settings and its metrics.
     """
-    import os
-
     running = Path(out) / "running" / f"{cell.id}.pid"
     running.parent.mkdir(parents=True, exist_ok=True)
     write_file(running, str(os.getpid()))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        from ._seed import seed_everything
 
         seed_everything(cell.seed)
         result, metrics = _signal(cell)
@@ -290,8 +289,6 @@ def _local(todo, out: Path, workers: int, bar) -> None:
                 _record_failure(out, c, traceback.format_exc())
             bar.update(1)
         return
-    import concurrent.futures as cf
-    import multiprocessing as mp
 
     with cf.ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
         futures = {pool.submit(run_cell, c, out): c for c in todo}
@@ -345,9 +342,7 @@ def sweep(spec, out, executor: str = "local", workers: int = 1, address: str | N
         the :func:`gather` table (also ``out/results.csv``); failed cells are listed by
         :func:`status` and retried by the next call.
     """
-    from tqdm.auto import tqdm
 
-    from ._progress import show_progress
 
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     if executor not in EXECUTORS:

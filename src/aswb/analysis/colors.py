@@ -10,6 +10,8 @@ import torch
 
 from .._checks import _describe, check_coloring, coloring_kind, positive_int
 from ..render import Mesh
+from ..render.atlas import uv_face_mask
+from ..signals import tv_texture
 
 __all__ = ["ColorStats", "color_stats", "dominant_colors", "color_names", "COLOR_NAMES", "used_texels"]
 
@@ -105,7 +107,6 @@ def dominant_colors(colors: torch.Tensor, k: int = 6, iters: int = 25, max_sampl
 def used_texels(mesh: Mesh, faces: torch.Tensor | None = None) -> torch.Tensor:
     """(Ht, Wt) bool texels of the mesh's texture covered by its UV triangles (of ``faces``,
     (F,) bool, default all): the part of an atlas that can ever be seen."""
-    from ..render.atlas import uv_face_mask
 
     if not isinstance(mesh, Mesh) or mesh.textures is None or mesh.uvs is None:
         raise ValueError(f"used_texels: expected a textured Mesh with UVs, got {_describe(mesh)}")
@@ -149,7 +150,6 @@ class ColorStats:
 
 
 def _edges(tex: torch.Tensor, m: torch.Tensor | None) -> float:
-    from ..signals import tv_texture
 
     return float(tv_texture(tex, m)) / 2 if coloring_kind(tex) == "uv" else float("nan")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import _describe, check_image, class_label, class_labels, classifier_list
-from ..models import predict
+from .._checks import _describe, check_image, class_label, class_labels
+from ..models import classifier_list, predict
 
 __all__ = ["class_likeness", "perturbation_image"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from .._checks import _describe, check_coloring, classifier_dict, positive_int
+from .._checks import _describe, check_coloring, positive_int
 from ..evaluate import ViewBank
-from ..models import predict
+from ..models import classifier_dict, predict
 from ..render import Scene
 
 __all__ = ["pushes_towards"]

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
-from .._checks import (_describe, check_coloring, class_label, classifier_dict, coloring_kind, positive_int,
-                       value_range)
-from ..models import predict
+from .._checks import _describe, check_coloring, class_label, coloring_kind, positive_int, value_range
+from .._progress import show_progress
+from ..evaluate import ViewBank
+from ..models import classifier_dict, predict
 from ..render import Cameras, Lights, Mesh, Scene, view_eye
 
 __all__ = ["WorstViews", "worst_case_views", "VIEW_PARAMS"]
@@ -102,10 +104,7 @@ def worst_case_views(classifiers, mesh: Mesh, label: int, texture: torch.Tensor 
     Returns:
         :class:`WorstViews` with a :class:`~aswb.evaluate.ViewBank` of the ``k`` worst views.
     """
-    from tqdm.auto import tqdm
 
-    from .._progress import show_progress
-    from ..evaluate import ViewBank
 
     clfs = classifier_dict(classifiers)
     if not isinstance(mesh, Mesh):

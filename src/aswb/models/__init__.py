@@ -14,9 +14,9 @@ naming the file, the directory and the download address when it is missing.
 torch.Size([2, 1000])
 """
 from .checkpoints import WeightsNotFoundError
-from .classifier import Classifier, Ensemble, predict
-from .zoo import NAMES, ZOO, ZooEntry, imagenet_categories, load
+from .classifier import Classifier, Ensemble, classifier_dict, classifier_list, predict
 from .lite import LITE, load_lite
+from .zoo import NAMES, ZOO, ZooEntry, imagenet_categories, load
 
-__all__ = ["Classifier", "Ensemble", "predict", "ZooEntry", "ZOO", "LITE", "NAMES", "load", "load_lite",
+__all__ = ["Classifier", "Ensemble", "predict", "classifier_dict", "classifier_list", "ZooEntry", "ZOO", "LITE", "NAMES", "load", "load_lite",
            "imagenet_categories", "WeightsNotFoundError"]

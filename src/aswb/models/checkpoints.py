@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import torch
+import torchvision.models as tvm
 from torch import nn
 
 from .._checks import _describe
@@ -103,3 +104,8 @@ def _build_loaded(builder, kwargs: dict, sd: dict, arch: str, src: str) -> nn.Mo
     sd = {k: (v.to(want[k].dtype) if v.is_floating_point() else v) for k, v in sd.items()}
     net.load_state_dict(sd, strict=True, assign=True)
     return net
+
+
+def imagenet_categories() -> list[str]:
+    """The 1000 ImageNet-1k class names in torchvision's order (index = logit index)."""
+    return list(tvm.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])

@@ -10,10 +10,12 @@ import torch.nn.functional as F
 import torchvision.models as tvm
 from torch import nn
 
-from .._checks import _describe, check_shape, classifier_list, image_size as _image_size, positive_int
+from .._checks import _describe, check_shape
+from .._checks import image_size as _image_size
+from .._checks import positive_int
 from .checkpoints import _BUILD_KWARGS, _as_state_dict, _build_loaded, _existing, _read_state_dict
 
-__all__ = ["Classifier", "Ensemble", "predict"]
+__all__ = ["Classifier", "Ensemble", "predict", "classifier_dict", "classifier_list"]
 
 _RANGE_TOL = 1e-6  # slack for float round-off in renders that should be in [0, 1]
 
@@ -269,6 +271,39 @@ class Ensemble(Classifier):
         return (f"Ensemble({self.name!r}, members={[m.name for m in self.members]}, "
                 f"classes={self.num_classes}, device={self.device})")
 
+
+
+def classifier_dict(classifiers, name: str = "classifiers") -> dict:
+    """``{name: Classifier}`` from a world (anything whose ``classifiers`` is such a dict, e.g. an
+    :class:`aswb.World`), a Classifier, a non-empty list/tuple or a dict of them (repeated names
+    made unique as ``name#2``); all must share one label space."""
+    held = getattr(classifiers, "classifiers", None)
+    c = held if isinstance(held, dict) and not isinstance(classifiers, (Classifier, dict, list, tuple)) else classifiers
+    if isinstance(c, Classifier):
+        return {c.name: c}
+    if isinstance(c, dict) and c and all(isinstance(k, str) for k in c) and all(
+            isinstance(v, Classifier) for v in c.values()):
+        out = dict(c)
+    elif isinstance(c, (list, tuple)) and c and all(isinstance(v, Classifier) for v in c):
+        out = {}
+        for v in c:
+            key, i = v.name, 1
+            while key in out:
+                i += 1
+                key = f"{v.name}#{i}"
+            out[key] = v
+    else:
+        raise TypeError(f"{name}: expected an aswb.World, a Classifier, a non-empty list or a {{name: Classifier}} "
+                        f"dict, got {_describe(classifiers)}")
+    n = {v.num_classes for v in out.values()}
+    if len(n) > 1:
+        raise ValueError(f"{name}: the classifiers disagree on the number of classes: {sorted(n)}")
+    return out
+
+
+def classifier_list(classifiers, name: str = "classifiers") -> list:
+    """:func:`classifier_dict`'s classifiers as a list."""
+    return list(classifier_dict(classifiers, name).values())
 
 
 def _channel_stats(v, name: str) -> torch.Tensor:

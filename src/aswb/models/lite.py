@@ -15,6 +15,10 @@ from pathlib import Path
 
 import torch
 
+from .._checks import _describe
+from .checkpoints import WeightsNotFoundError, _as_state_dict, _existing, _read_state_dict, imagenet_categories
+from .classifier import Classifier
+
 __all__ = ["LiteEntry", "LITE", "load_lite"]
 
 
@@ -48,8 +52,6 @@ class LiteEntry:
         Raises:
             aswb.models.WeightsNotFoundError: the package is not installed.
         """
-        from .checkpoints import WeightsNotFoundError
-
         try:
             mod = importlib.import_module(self.package)
         except ImportError:
@@ -97,11 +99,6 @@ def load_lite(name: str, weights="imagenet", device=None):
         WeightsNotFoundError: the weight package is not installed.
         FileNotFoundError: ``weights`` is a path that does not exist.
     """
-    from .checkpoints import _as_state_dict, _existing, _read_state_dict
-    from .classifier import Classifier
-    from .zoo import imagenet_categories
-    from .._checks import _describe
-
     if name not in LITE:
         raise ValueError(f"load: unknown EfficientNet-Lite {name!r}; expected one of {list(LITE)}")
     e = LITE[name]

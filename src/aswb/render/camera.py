@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import torch
 
-from .._checks import as_tensor, check_finite, positive_int, value_range
+from .._checks import as_tensor, check_finite
+from .._checks import image_size as _isz
+from .._checks import positive_int, value_range
 
 __all__ = ["Cameras", "orbit", "sample_views", "view_eye"]
 
@@ -134,7 +136,6 @@ class Cameras:
         Pixel ``(i, j)`` has its centre at ``(j + 0.5, i + 0.5)``. Points behind the camera give
         meaningless coordinates; check the sign of :meth:`to_clip`'s ``w``.
         """
-        from .._checks import image_size as _isz
 
         H, W = _isz(image_size)
         c = self.to_clip(points, aspect=W / H)

@@ -22,11 +22,12 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import replace
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from .._checks import _describe
 from .._files import write_file
@@ -278,10 +279,6 @@ def _image(img) -> torch.Tensor:
 
 # -- saving helpers -------------------------------------------------------------------------
 def _png(tex: torch.Tensor) -> bytes:
-    from io import BytesIO
-
-    from PIL import Image
-
     buf = BytesIO()
     Image.fromarray(_u8(tex)).save(buf, format="PNG")
     return buf.getvalue()
@@ -352,7 +349,6 @@ def _split_corners(faces: np.ndarray, face_uvs: np.ndarray):
 
 def _save_gltf(mesh: Mesh, path: Path) -> None:
     import trimesh
-    from PIL import Image
     from trimesh.visual.material import PBRMaterial
     from trimesh.visual.texture import TextureVisuals
 

@@ -24,6 +24,7 @@ import torch
 
 from .._checks import _describe, check_render_size, image_size as _image_size
 from .camera import Cameras
+from .kaolin_backend import kaolin_face_idx
 from .mesh import Mesh
 
 __all__ = ["Fragments", "rasterize", "BACKENDS"]
@@ -114,8 +115,6 @@ def rasterize(mesh: Mesh, cameras: Cameras, image_size, backend: str = "auto",
         backend = "kaolin" if mesh.device.type == "cuda" and kaolin_available() else "torch"
     E, fc, valid = _face_setup(mesh, cameras, W / H)
     if backend == "kaolin":
-        from .kaolin_backend import kaolin_face_idx
-
         face_idx = kaolin_face_idx(fc, valid, (H, W))
     else:
         face_idx = _torch_face_idx(E, fc, valid, cameras.znear, H, W, max_pairs)

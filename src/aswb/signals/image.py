@@ -6,8 +6,8 @@ from typing import Sequence
 import pandas as pd
 import torch
 
-from .._checks import _describe, check_image, class_labels, classifier_list, positive_int
-from ..models import predict
+from .._checks import _describe, check_image, class_labels, positive_int
+from ..models import classifier_list, predict
 from .constraints import Constraint, check_eps
 from .losses import true_class_loss
 from .steps import step_name

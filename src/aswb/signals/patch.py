@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .._checks import _describe, check_image, class_label, classifier_list, positive_int
+from .._checks import _describe, check_image, class_label, positive_int
+from ..models import classifier_list
 from ..render import Mesh
 from .constraints import Constraint
 from .losses import true_class_loss, tv_image

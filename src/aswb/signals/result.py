@@ -6,8 +6,15 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy
 import pandas as pd
 import torch
+import torchvision
+from PIL import Image
+
+from .._files import atomic_folder, repair
+from .._version import __version__
+from ..render import save_mesh
 
 __all__ = ["SignalResult", "load", "versions", "DOMAINS"]
 
@@ -16,11 +23,6 @@ DOMAINS = ("image", "universal", "patch", "uv", "vertex")
 
 
 def versions() -> dict:
-    import numpy
-    import torchvision
-
-    from .. import __version__
-
     return {"aswb": __version__, "torch": torch.__version__, "torchvision": torchvision.__version__,
             "numpy": numpy.__version__, "python": platform.python_version()}
 
@@ -87,9 +89,7 @@ class SignalResult:
         metrics, package versions), a PNG of the signal (texture, patch or δ), and with
         ``mesh`` for texture results the textured mesh as ``mesh.obj`` (+MTL/PNG) and ``mesh.glb``.
         """
-        from PIL import Image
 
-        from .._files import atomic_folder
 
         path = Path(path)
         with atomic_folder(path) as tmp:
@@ -104,7 +104,6 @@ class SignalResult:
             if img is not None:
                 Image.fromarray((img.clamp(0, 1) * 255).round().byte().numpy()).save(tmp / "signal.png")
             if mesh is not None and self.domain in ("uv", "vertex"):
-                from ..render import save_mesh
 
                 textured = self.apply_to(mesh)
                 save_mesh(textured, tmp / "mesh.obj")
@@ -139,7 +138,6 @@ def load(path) -> SignalResult:
     Raises ``FileNotFoundError`` when the folder or one of its files is missing and
     ``ValueError`` naming the damaged file when one cannot be read.
     """
-    from .._files import repair
 
     path = Path(path)
     if not path.exists():

@@ -2,12 +2,12 @@
 full or masked, optimised through differentiable rendering over many views and lights."""
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
 
-from .._checks import _describe, class_label, classifier_list, positive_int
+from .._checks import _describe, class_label, positive_int
+from ..models import classifier_list
 from ..render import Mesh, Scene
+from ..views import ViewBank, ViewSampler  # ViewSampler re-exported here for one release
 from .constraints import Constraint, check_eps, check_mask
 from .losses import nps, true_class_loss, tv_texture, tv_vertex
 from .steps import step_name
@@ -16,57 +16,6 @@ from .regions import KINDS, mesh_edges, vertex_texture_colors
 from .result import SignalResult
 
 __all__ = ["ViewSampler", "assist_texture", "texture_original"]
-
-
-class ViewSampler:
-    """A fresh batch of views each step: expectation over transformation in 3D.
-
-    Args:
-        mesh: the mesh.
-        n: views per step.
-        make: ``make(mesh, n, generator) -> aswb.evaluate.ViewBank`` draws one batch (cameras,
-            lights, backgrounds, camera noise), e.g. :func:`aswb.toyworld.bank`'s sampler form
-            via :func:`aswb.toyworld.sampler`, or :meth:`from_ranges`.
-        seed: seeds the generator (same seed, same sequence of batches).
-
-    Calling ``sampler(step)`` returns a :class:`~aswb.evaluate.ViewBank`.
-    """
-
-    def __init__(self, mesh: Mesh, n: int, make: Callable, seed: int = 0):
-        if not isinstance(mesh, Mesh):
-            raise TypeError(f"ViewSampler: expected a Mesh, got {_describe(mesh)}")
-        if not callable(make):
-            raise TypeError(f"ViewSampler: make must be callable (mesh, n, generator) -> ViewBank, got {_describe(make)}")
-        self.mesh, self.n, self.make, self.seed = mesh, positive_int(n, "n"), make, seed
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __call__(self, step: int):
-        from ..evaluate import ViewBank
-
-        bank = self.make(self.mesh, self.n, self.generator)
-        if not isinstance(bank, ViewBank):
-            raise TypeError(f"ViewSampler: make(...) must return an aswb.evaluate.ViewBank, got {_describe(bank)}")
-        return bank
-
-    def reset(self) -> None:
-        """Restart the sequence of batches."""
-        self.generator = torch.Generator().manual_seed(self.seed)
-
-    @staticmethod
-    def from_ranges(mesh: Mesh, n: int, image_size: int = 224, dist=(2.2, 3.0), elev=(-10.0, 40.0),
-                    azim=(0.0, 360.0), fov: float = 40.0, ambient=(0.3, 0.6), intensity=(0.3, 0.9),
-                    light_elev=(10.0, 80.0), background=(1.0, 1.0, 1.0), supersample: int = 1,
-                    seed: int = 0) -> "ViewSampler":
-        """A sampler drawing views and lights uniformly from ranges, on a fixed background colour."""
-        from ..evaluate import ViewBank
-        from ..render import sample_lights, sample_views
-
-        def make(m, k, g):
-            cams = sample_views(k, dist=dist, elev=elev, azim=azim, fov=fov, generator=g, device=m.device)
-            lights = sample_lights(k, ambient=ambient, intensity=intensity, elev=light_elev, generator=g, device=m.device)
-            return ViewBank(Scene(m, cams, lights, image_size, background=background, supersample=supersample))
-
-        return ViewSampler(mesh, n, make, seed)
 
 
 def texture_original(mesh: Mesh, kind: str) -> torch.Tensor:
@@ -109,8 +58,6 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
     Returns:
         :class:`SignalResult` with ``signal`` of the original's shape, in [0, 1].
     """
-    from ..evaluate import ViewBank
-
     views = scene_or_sampler
     if isinstance(views, Scene):
         views = ViewBank(views)

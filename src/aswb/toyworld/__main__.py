@@ -4,11 +4,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
+
+from .card import write_card
+from .classifiers import checkpoint_path, classifier
+from .defenses import DEFENSES, SETTINGS
+from .train import ARCHS, EPOCHS, FINETUNE_EPOCHS, FINETUNE_LR, save_classifier, train
 
 
 def main(argv=None) -> int:
-    from . import ARCHS, DEFENSES, checkpoint_path, classifier, save_classifier, train
-
     p = argparse.ArgumentParser(prog="python -m aswb.toyworld", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train", help="train a toy classifier and save it to data/toyworld/")
@@ -24,10 +28,7 @@ def main(argv=None) -> int:
     c.add_argument("--views", type=int, default=8, help="views per held-out instance and condition")
     a = p.parse_args(argv)
     if a.cmd == "train":
-        from dataclasses import asdict
 
-        from .defenses import SETTINGS
-        from .train import EPOCHS, FINETUNE_EPOCHS, FINETUNE_LR
 
         if a.defense == "none":
             clf, hist = train(a.arch, epochs=a.epochs or EPOCHS[a.arch], seed=a.seed)
@@ -41,7 +42,6 @@ def main(argv=None) -> int:
         out = save_classifier(clf, a.out or checkpoint_path(a.arch, a.defense), meta=meta)
         print(json.dumps(hist[-1]), "->", out)
     else:
-        from .card import write_card
 
         print("wrote", write_card(a.out, views=a.views))
     return 0

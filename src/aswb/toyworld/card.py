@@ -2,7 +2,9 @@
 controls, pairwise agreement, sample images. ``python -m aswb.toyworld card``."""
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +12,11 @@ import torch
 
 from ..models import predict
 from ..render import Scene
-from .train import ARCHS, HELDOUT_SEEDS
+from ..viz import image_grid
+from .classifiers import available, checkpoint_path, classifier
+from .defenses import DEFENSES, SETTINGS
+from .robustness import BACKGROUND_EPS, PGD_EPS, UNIVERSAL_EPS, heldout_with_masks, robustness, training_seconds
+from .train import ARCHS, HELDOUT_SEEDS, build_net
 from .world import CLASSES, CONDITIONS, IMAGE_SIZE, expose, mesh, random_backgrounds, sample_condition, sensor_noise
 
 __all__ = ["VARIANTS", "render_heldout", "evaluate", "controls_table", "agreement_table", "hardened_section", "write_card"]
@@ -91,8 +97,6 @@ def agreement_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sample_grid(path: Path, images: dict, meta: pd.DataFrame) -> None:
-    from ..viz import image_grid
-
     picks = []
     for name in CLASSES:
         for cond in CONDITIONS:
@@ -107,16 +111,11 @@ def _sample_grid(path: Path, images: dict, meta: pd.DataFrame) -> None:
 
 def training_table(archs=ARCHS) -> pd.DataFrame:
     """Per shipped model: epochs, parameters, checkpoint size and the recorded training time."""
-    import json
-
-    from . import checkpoint_path
-
     rows = []
     for a in archs:
         p = checkpoint_path(a)
         meta = json.loads(p.with_suffix(".json").read_text()) if p.with_suffix(".json").is_file() else {}
         hist = meta.get("history") or [{}]
-        from .train import build_net
 
         rows.append({"model": a, "params (M)": round(sum(t.numel() for t in build_net(a).parameters()) / 1e6, 2),
                      "file (MB)": round(p.stat().st_size / 2**20, 1), "epochs": hist[-1].get("epoch"),
@@ -129,12 +128,6 @@ def hardened_section(robust_views: int = 2, steps: int = 10) -> list[str]:
     """Markdown lines on every architecture shipped in a hardened regime: the regimes' settings
     and training time, and clean / attacked accuracy per regime and condition
     (:func:`aswb.toyworld.robustness.robustness`). Empty when only standard models are shipped."""
-    from dataclasses import asdict
-
-    from . import available, classifier
-    from .defenses import DEFENSES, SETTINGS
-    from .robustness import BACKGROUND_EPS, PGD_EPS, UNIVERSAL_EPS, heldout_with_masks, robustness, training_seconds
-
     archs = list(dict.fromkeys(a for a, d in available() if d != "none"))
     if not archs:
         return []
@@ -175,8 +168,6 @@ def hardened_section(robust_views: int = 2, steps: int = 10) -> list[str]:
 def write_card(out="docs/toyworld.md", views: int = 8, archs=ARCHS) -> Path:
     """Evaluate the shipped classifiers on held-out instances and write the markdown model card
     (with a section on hardened classifiers when any is shipped)."""
-    from . import classifier
-
     t0 = time.perf_counter()
     out = Path(out)
     clfs = {a: classifier(a) for a in archs}

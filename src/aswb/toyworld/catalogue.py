@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from ..world import World, WorldObject
+from ..world import Regimes, World, WorldObject
+from .classifiers import available, classifier
+from .train import HELDOUT_SEEDS, TRAIN_SEEDS
 from .world import CLASSES, VIEWS, mesh
 
 __all__ = ["load_world", "catalogue", "DEFAULT_ARCHS"]
@@ -14,8 +16,6 @@ DEFAULT_ARCHS = ("resnet18", "densenet121", "shufflenet_v2_x1_0")
 
 
 def _instance(cls: str, seed: int | None):
-    from .train import HELDOUT_SEEDS
-
     return mesh(cls, HELDOUT_SEEDS[0] if seed is None else seed)
 
 
@@ -29,8 +29,6 @@ def catalogue(labels=None) -> dict[str, WorldObject]:
 
 def _load(spec: str, device):
     """A classifier from ``"ARCH"`` or ``"ARCH:DEFENSE"`` (a hardened one, e.g. ``"shufflenet_v2_x1_0:pgd"``)."""
-    from . import classifier
-
     if not isinstance(spec, str):
         raise TypeError(f"archs: expected names such as 'resnet18' or 'shufflenet_v2_x1_0:pgd', got {spec!r}")
     arch, _, defense = spec.partition(":")
@@ -42,4 +40,6 @@ def load_world(archs=None, device=None) -> World:
     on toy objects. ``archs`` may name hardened ones as ``"ARCH:DEFENSE"`` (``world.classifiers``
     keeps the names as given)."""
     clfs = {a: _load(a, device) for a in (archs or DEFAULT_ARCHS)}
-    return World("toy", clfs, catalogue(), VIEWS)
+    regimes = Regimes(tuple(available()), lambda arch, regime: classifier(arch, device=device, defense=regime))
+    return World("toy", clfs, catalogue(), VIEWS, regimes=regimes,
+                 instance_seeds={"train": TRAIN_SEEDS, "heldout": HELDOUT_SEEDS})

@@ -1,6 +1,7 @@
 """Training the toy classifiers on rendered toy-world images (CPU-friendly, reproducible)."""
 from __future__ import annotations
 
+import io
 import json
 import math
 import time
@@ -8,8 +9,14 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+import torchvision
+from tqdm.auto import tqdm
 
 from .._checks import _describe, positive_int
+from .._files import write_file
+from ..models import Classifier
+from .defenses import DEFENSES
+from .defenses import defense as _defense
 from .world import CLASSES, IMAGE_SIZE, Dataset, render_dataset
 
 __all__ = ["ARCHS", "TRAIN_SEEDS", "HELDOUT_SEEDS", "MEAN", "STD", "augment", "train", "save_classifier",
@@ -27,8 +34,6 @@ FINETUNE_EPOCHS, FINETUNE_LR = 4, 1e-3
 
 def build_net(arch: str) -> torch.nn.Module:
     """A torchvision architecture with ``len(CLASSES)`` outputs and random weights."""
-    import torchvision
-
     if arch not in ARCHS:
         raise ValueError(f"unknown toy architecture {arch!r}; expected one of {list(ARCHS)}")
     return getattr(torchvision.models, arch)(weights=None, num_classes=len(CLASSES))
@@ -92,10 +97,7 @@ def train(arch: str, seeds=TRAIN_SEEDS, views_per_instance: int = 12, epochs: in
         ``(classifier, history)``: an :class:`aswb.models.Classifier` (eval mode) and a
         list of per-epoch dicts (epoch, loss, train_acc, seconds).
     """
-    from tqdm.auto import tqdm
 
-    from ..models import Classifier
-    from .defenses import defense as _defense
 
     build_net(arch)  # validates arch before any rendering
     regime = _defense(defense)
@@ -164,11 +166,6 @@ def save_classifier(clf, path, meta: dict | None = None) -> Path:
     The file holds ``{"arch", "defense", "state_dict", "meta"}``; load it with
     :func:`aswb.toyworld.classifier`. Written atomically.
     """
-    import io
-
-    from .._files import write_file
-    from .defenses import DEFENSES
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     arch, _, defense = clf.name.removeprefix("toy-").rpartition("-")

@@ -4,11 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+from tqdm.auto import tqdm
 
-from .._checks import positive_int
+from .._checks import check_seed, positive_int
+from ..attacks import background_mask
 from ..render import Lights, Mesh, expose
 from ..render.camera import Cameras
-from ..views import STANDARD_CONDITIONS, ViewDistribution, check_seed
+from ..views import STANDARD_CONDITIONS, ViewDistribution
 from .meshes import BUILDERS
 
 __all__ = ["CLASSES", "IMAGENET_LABELS", "CONDITIONS", "VIEWS", "IMAGE_SIZE", "mesh", "sample_condition",
@@ -150,9 +152,7 @@ def render_dataset(seeds, views_per_instance: int = 16, condition: str = "easy",
     Returns:
         :class:`Dataset` with uint8 images.
     """
-    from tqdm.auto import tqdm
 
-    from ..attacks import background_mask
 
     seeds = [_check_seed(s) for s in seeds]
     if not seeds:

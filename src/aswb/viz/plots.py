@@ -1,11 +1,12 @@
 """Plots of numbers: confidence against a swept setting, annotated matrices, colour palettes."""
 from __future__ import annotations
 
-
 import numpy as np
+import pandas as pd
 
 from .._checks import _describe
-from ._base import (_figure)
+from ..analysis import ColorStats
+from ._base import _figure
 
 __all__ = ["p_true_curve", "heatmap", "palette"]
 
@@ -29,7 +30,6 @@ def p_true_curve(df, x: str = "eps", y="p_true", hue: str | None = None, band: s
     Returns:
         ``matplotlib.figure.Figure`` with one Axes.
     """
-    import pandas as pd
 
     if not isinstance(df, pd.DataFrame) or df.empty:
         raise TypeError(f"df: expected a non-empty pandas DataFrame, got {_describe(df)}")
@@ -87,7 +87,6 @@ def heatmap(matrix, fmt: str = ".2f", cmap: str = "RdYlGn", vmin: float | None =
     Returns:
         ``matplotlib.figure.Figure`` with the matrix Axes (and a colour bar).
     """
-    import pandas as pd
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
@@ -152,8 +151,6 @@ def palette(stats, title: str | None = None, size=(6.0, 1.6)):
         ``matplotlib.figure.Figure``: one row per colouring, each swatch as wide as its share
         of the texels and labelled with its colour name and share.
     """
-    from ..analysis import ColorStats
-
     if not isinstance(stats, ColorStats):
         raise TypeError(f"palette: expected an aswb.analysis.ColorStats, got {_describe(stats)}")
     fig = _figure(*size)

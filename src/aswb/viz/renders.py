@@ -1,11 +1,13 @@
 """A mesh seen from around (a turntable), with the classifier's p_true under each view."""
 from __future__ import annotations
 
-
 import torch
 
 from .._checks import _describe, class_label, coloring_kind
-from ._base import (_count)
+from ..models import Classifier, predict
+from ..render import Lights, Mesh, Scene, orbit
+from ..signals import SignalResult
+from ._base import _count
 from .grids import confidence_grid, show_images
 
 __all__ = ["orbit_views", "turntable"]
@@ -13,8 +15,6 @@ __all__ = ["orbit_views", "turntable"]
 
 def _colors_kwargs(mesh, colors) -> dict:
     """``colors`` -> Scene.render keyword: {} (the mesh's own), texture= or vertex_colors=."""
-    from ..signals import SignalResult
-
     if colors is None:
         return {}
     if isinstance(colors, SignalResult):
@@ -51,8 +51,6 @@ def orbit_views(mesh, n: int = 8, colors=None, image_size: int = 96, dist: float
     Returns:
         (n, image_size, image_size, 3) float32 in [0, 1] on the mesh's device.
     """
-    from ..render import Lights, Mesh, Scene, orbit
-
     if not isinstance(mesh, Mesh):
         raise TypeError(f"orbit_views: expected an aswb.render.Mesh, got {_describe(mesh)}")
     kw = _colors_kwargs(mesh, colors)
@@ -82,8 +80,6 @@ def turntable(mesh, colorings=None, classifier=None, label: int | None = None, n
     Returns:
         ``matplotlib.figure.Figure`` with ``len(colorings)`` rows of ``n`` views.
     """
-    from ..models import Classifier, predict
-
     if colorings is None or not isinstance(colorings, dict):
         colorings = {"": colorings}
     if not colorings:

@@ -1,12 +1,12 @@
 """Textures and renders of two colourings side by side, with where they differ."""
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 
 from .._checks import _describe
-from ._base import (_as_array, _figure, _as_images, _strings, _interpolation, _bare)
+from ..signals import SignalResult
+from ._base import _as_array, _as_images, _bare, _figure, _interpolation, _strings
 from .grids import show_images
 
 __all__ = ["texture_diff", "render_diff"]
@@ -36,8 +36,6 @@ def texture_diff(original, signal=None, mask=None, titles=("original", "assistiv
         ``matplotlib.figure.Figure``: original | signal | per-texel max over RGB of
         |signal - original| (colormap ``magma``, from 0 to the largest change, with a colour bar).
     """
-    from ..signals import SignalResult
-
     if isinstance(original, SignalResult):
         res = original
         if res.domain not in ("uv", "patch"):

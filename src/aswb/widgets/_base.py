@@ -6,6 +6,9 @@ import html
 import io
 
 import torch
+from PIL import Image
+
+from ..world import World
 
 __all__: list[str] = []
 
@@ -23,8 +26,6 @@ def _widgets():
 
 def class_index(world_or_classifiers, label):
     """A class name (with a World) becomes its index; ints and tensors pass through to the checks."""
-    from ..world import World
-
     if isinstance(label, str):
         if not isinstance(world_or_classifiers, World):
             raise TypeError(f"labels: a class name ({label!r}) needs an aswb.World; give class indices instead")
@@ -34,8 +35,6 @@ def class_index(world_or_classifiers, label):
 
 def _png(img: torch.Tensor, px: int) -> bytes:
     """(H, W, 3) float in [0, 1] -> PNG bytes, upscaled (nearest) to ``px`` on the long side."""
-    from PIL import Image
-
     a = (img.detach().cpu().clamp(0, 1) * 255).round().to(torch.uint8).numpy()
     im = Image.fromarray(a)
     H, W = a.shape[:2]

@@ -5,7 +5,9 @@ import time
 
 import torch
 
-from .._checks import _describe, check_image, class_labels, classifier_dict, positive_int
+from .._checks import _describe, check_image, class_labels, positive_int
+from ..models import classifier_dict
+from ..signals import assist_image, attack_image
 from ..signals.regions import MASK_MODES, image_region_mask, square_mask
 from ._base import _ALL, _caption, _Panel, _png, _widgets, class_index
 
@@ -164,8 +166,6 @@ class PerturbationPanel(_Panel):
     # -- compute and draw
     def update(self) -> None:
         """Re-run the optimisation with the current controls and redraw images, captions and summary."""
-        from ..signals import assist_image, attack_image
-
         t0 = time.perf_counter()
         eps, steps, norm = self.eps_value(), self.steps.value, self.norm.value
         alpha = self.alpha.value * eps / steps if eps > 0 else None

@@ -5,9 +5,12 @@ import time
 
 import torch
 
-from .._checks import _describe, class_label, classifier_dict, coloring_kind, positive_int
+from .._checks import _describe, class_label, coloring_kind, positive_int
 from ..evaluate import ViewBank
-from ..models import predict
+from ..models import classifier_dict, predict
+from ..render import Cameras, Lights, Mesh, Scene, view_eye
+from ..signals import SignalResult, texture_original
+from ..world import World
 from ._base import _ALL, _caption, _Panel, _png, _widgets, class_index
 
 __all__ = ["TexturePanel", "texture_panel"]
@@ -29,9 +32,6 @@ class TexturePanel(_Panel):
                  elev: float = 15.0, dist: float = 2.6, light_elev: float = 45.0, light_azim: float = 30.0,
                  intensity: float = 0.7, ambient: float = 0.4, background=(0.5, 0.5, 0.5), fov: float = 45.0,
                  image_size: int | None = None, classifier: str | None = None, cell_px: int = 192):
-        from ..render import Mesh
-        from ..signals import SignalResult, texture_original
-        from ..world import World
 
         W = _widgets()
         if not isinstance(world, World):
@@ -101,8 +101,6 @@ class TexturePanel(_Panel):
 
     def scene(self):
         """The :class:`~aswb.render.Scene` of the current view and light (one camera)."""
-        from ..render import Cameras, Lights, Scene, view_eye
-
         dev = self.mesh.device
         eye = view_eye(self.dist.value, self.elev.value, self.azim.value)  # (1, 3)
         cams = Cameras.look_at(eye, fov=self.fov, device=dev)
