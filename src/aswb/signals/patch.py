@@ -51,8 +51,6 @@ def apply_patch(images: torch.Tensor, patch: torch.Tensor, center, scale=1.0, ro
     Returns:
         (B, 3, H, W) images with the patch, differentiable w.r.t. ``patch`` (and ``images``).
     """
-    from torchvision.transforms.v2 import functional as TF
-
     B, _, H, W = images.shape
     if patch.dim() != 3 or patch.shape[0] != 3:
         raise ValueError(f"patch: expected shape (3, h, w), got {tuple(patch.shape)}")
@@ -75,7 +73,8 @@ def apply_patch(images: torch.Tensor, patch: torch.Tensor, center, scale=1.0, ro
     src = torch.cat([patch, torch.ones_like(patch[:1])], 0)[None].expand(B, -1, -1, -1)  # RGB + coverage
     warped = F.grid_sample(src, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     rgb, alpha = warped[:, :3], warped[:, 3:]
-    rgb = TF.adjust_brightness(rgb, 1.0) * br.view(B, 1, 1, 1)  # brightness factor per image
+    # the warp's rounding may overshoot [0, 1] by an ulp: clamp before the brightness factor per image
+    rgb = rgb.clamp(0, 1) * br.view(B, 1, 1, 1)
     return (images * (1 - alpha) + rgb.clamp(0, 1) * alpha).clamp(0, 1)
 
 
