@@ -66,11 +66,12 @@ def robustness(classifiers: dict, data: dict, steps: int = 10, universal_steps: 
         for cond, (x, y, bg, seeds) in data.items():
             row = {"model": name, "condition": cond, "clean": _accuracy(clf, x, y)}
             for e in PGD_EPS:
-                row[f"pgd {round(e * 255)}/255"] = _accuracy(clf, attacks.pgd(clf, x, y, e, steps=steps), y)
+                adv = attacks.pgd(clf, x, y, e, steps=steps, random_start=False)
+                row[f"pgd {round(e * 255)}/255"] = _accuracy(clf, adv, y)
             keep = bg.flatten(1).any(1)  # images with some background
             for e in BACKGROUND_EPS:
                 adv = x.clone()
-                adv[keep] = attacks.pgd(clf, x[keep], y[keep], e, steps=steps, mask=bg[keep])
+                adv[keep] = attacks.pgd(clf, x[keep], y[keep], e, steps=steps, random_start=False, mask=bg[keep])
                 row[f"background {round(e * 255)}/255"] = _accuracy(clf, adv, y)
             fit, judge = seeds % 2 == 0, seeds % 2 == 1
             d = attacks.universal(clf, x[fit], y[fit], UNIVERSAL_EPS, steps=universal_steps, seed=seed)
