@@ -23,7 +23,7 @@ from .._progress import show_progress
 from ..views import check_seed
 from .loop import LoopSettings
 from .regions import _check_kind, patch_size
-from .steps import check_step_rule, step_name
+from .steps import StepRule, check_step_rule, step_name
 
 __all__ = ["ImageSettings", "UniversalSettings", "PatchSettings", "PatchTransforms", "TextureSettings",
            "from_keywords"]
@@ -97,7 +97,7 @@ class ImageSettings(_Settings):
     norm: str = "linf"
     alpha: float | None = None
     steps: int = 20
-    step_rule: object = "sign"
+    step_rule: str | StepRule = "sign"
     random_start: bool | None = None
     attack: bool = False
     seed: int = 0
@@ -154,7 +154,7 @@ class UniversalSettings(_Settings):
     alpha: float | None = None
     steps: int = 100
     batch_size: int = 32
-    step_rule: object = "sign"
+    step_rule: str | StepRule = "sign"
     attack: bool = False
     seed: int = 0
     progress: bool | None = None
@@ -227,7 +227,7 @@ class PatchSettings(_Settings):
     batch_size: int = 16
     transforms: PatchTransforms = field(default_factory=PatchTransforms)
     tv: float = 0.0
-    step_rule: object = "sign"
+    step_rule: str | StepRule = "sign"
     attack: bool = False
     seed: int = 0
     progress: bool | None = None
@@ -265,7 +265,7 @@ class TextureSettings(_Settings):
     norm: str = "linf"
     alpha: float = 4 / 255
     steps: int = 50
-    step_rule: object = "sign"
+    step_rule: str | StepRule = "sign"
     tv: float = 0.0
     printability: float = 0.0
     attack: bool = False
