@@ -21,7 +21,7 @@ def toy():
 @pytest.mark.parametrize("steps", [1, 4])
 def test_pgd_agrees_with_torchattacks(toy, batch, steps):
     x, y, _ = batch
-    ours = attacks.pgd(toy, x, y, eps=8 / 255, alpha=2 / 255, steps=steps)
+    ours = attacks.pgd(toy, x, y, eps=8 / 255, alpha=2 / 255, steps=steps, random_start=False)
     peer = torchattacks.PGD(toy, eps=8 / 255, alpha=2 / 255, steps=steps, random_start=False)(x, y)
     assert torch.allclose(ours, peer, atol=1e-6, rtol=0)
     # and it is an attack: the true class loses probability on every image
@@ -82,13 +82,16 @@ def test_shared_perturbations_are_one_per_heap(clf):
         assert torch.allclose(d[heap], d[heap][:1].expand_as(d[heap]), atol=1e-6)
     assert not torch.allclose(d[0], d[4], atol=1e-4)
     one = attacks.shared(clf, x[:4], torch.arange(4), eps=8 / 255, heap_size=1, steps=2)
-    assert torch.allclose(one, attacks.pgd(clf, x[:4], torch.arange(4), eps=8 / 255, steps=2), atol=1e-6)
+    assert torch.allclose(one, attacks.pgd(clf, x[:4], torch.arange(4), eps=8 / 255, steps=2, random_start=False),
+                          atol=1e-6)
 
 
-@pytest.mark.parametrize("heap_size,match", [(0, "heap_size"), (-2, "heap_size"), (1.5, "heap_size"),
-                                             (True, "heap_size"), ("4", "heap_size"), (11, "larger than the batch")])
-def test_bad_heap_sizes_are_refused(clf, heap_size, match):
-    with pytest.raises(ValueError, match=match):
+@pytest.mark.parametrize("heap_size,err,match", [(0, ValueError, "heap_size"), (-2, ValueError, "heap_size"),
+                                                 (1.5, TypeError, "heap_size"), (True, TypeError, "heap_size"),
+                                                 ("4", TypeError, "heap_size"),
+                                                 (11, ValueError, "larger than the batch")])
+def test_bad_heap_sizes_are_refused(clf, heap_size, err, match):
+    with pytest.raises(err, match=match):
         attacks.shared(clf, torch.rand(10, 3, 32, 32), 0, eps=8 / 255, heap_size=heap_size)
 
 
@@ -126,3 +129,36 @@ def test_attack_inputs_get_clear_errors(clf):
         attacks.pgd(clf, x, 99, eps=0.1)
     with pytest.raises(ValueError, match="adversarial"):
         attacks.fooling_rate(clf, x, x[:1])
+
+
+# ----------------------------------------------------------------------------- one PGD
+@pytest.mark.parametrize("kw", [dict(), dict(random_start=False), dict(norm="l2", eps=0.5, alpha=0.1),
+                                dict(random_start=True, seed=3, mask="region")])
+def test_attack_image_and_pgd_are_one_pgd(clf, kw):
+    """Same arguments, bit-identical images: attack_image and attacks.pgd run the same PGD."""
+    from aswb.signals import attack_image
+
+    x = torch.rand(6, 3, 32, 32, generator=torch.Generator().manual_seed(4))
+    y = torch.arange(6) % 8
+    kw = {"eps": 8 / 255, "steps": 3, **kw}
+    if kw.get("mask") == "region":
+        kw["mask"] = torch.zeros(32, 32, dtype=torch.bool)
+        kw["mask"][4:20, 8:28] = True
+    ours = attacks.pgd(clf, x, y, **kw)
+    assert torch.equal(ours, attack_image(clf, x, y, **kw).extra["images"])
+
+
+def test_pgd_and_attack_image_share_one_default_start(clf):
+    import inspect
+
+    from aswb.signals import ImageSettings, attack_image
+
+    default = inspect.signature(attacks.pgd).parameters["random_start"].default
+    assert default is True
+    assert inspect.signature(attack_image).parameters["random_start"].default is default
+    assert ImageSettings(attack=True).random_start is default
+    x = torch.rand(4, 3, 32, 32, generator=torch.Generator().manual_seed(5))
+    r = attack_image(clf, x, 1, eps=8 / 255, steps=2)
+    assert r.settings["random_start"] is True
+    assert torch.equal(attacks.pgd(clf, x, 1, eps=8 / 255, steps=2), r.extra["images"])
+    assert not torch.equal(attacks.pgd(clf, x, 1, eps=8 / 255, steps=2, random_start=False), r.extra["images"])

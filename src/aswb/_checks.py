@@ -210,3 +210,96 @@ def check_mask(mask, shape: tuple, name: str = "mask", device=None) -> torch.Ten
     if not bool(mask.any()):
         raise ValueError(f"{name}: the mask is empty (no entry may change)")
     return mask.view(*mask.shape, *([1] * (len(shape) - k))).to(device if device is not None else mask.device)
+
+
+# =========================================================================== settings and budgets
+# Plain-typed fields of settings dataclasses (bools, ints, numbers), step counts, budgets and pixel
+# masks of the optimisers. (Moved here from signals.steps, signals.constraints and signals.image,
+# which re-export them.)
+
+def check_bool(x, name: str) -> bool:
+    """``x`` itself if it is a bool, else a TypeError naming ``name`` (0/1 and None are refused)."""
+    if not isinstance(x, bool):
+        raise TypeError(f"{name}: expected a bool (True or False), got {_describe(x)}")
+    return x
+
+
+def _int_kind(lo, hi) -> str:
+    if lo == 1 and hi is None:
+        return "a positive int"
+    return "an int" + ("" if lo is None else f" >= {lo}") + ("" if hi is None else f" <= {hi}")
+
+
+def check_int(x, name: str, lo: int | None = None, hi: int | None = None) -> int:
+    """``x`` as an int (a numpy integer or a 1-element integer tensor too) in [lo, hi]; a TypeError
+    for anything else (bools and floats such as 2.0 included), a ValueError when out of range."""
+    if isinstance(x, torch.Tensor) and x.numel() == 1 and not x.is_floating_point() \
+            and x.dtype != torch.bool and not x.is_complex():
+        x = int(x)
+    elif isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        x = int(x)
+    else:
+        raise TypeError(f"{name}: expected {_int_kind(lo, hi)}, got {_describe(x)}")
+    if (lo is not None and x < lo) or (hi is not None and x > hi):
+        raise ValueError(f"{name}: expected {_int_kind(lo, hi)}, got {x}")
+    return x
+
+
+def check_number(x, name: str, lo: float | None = None, hi: float | None = None) -> float:
+    """``x`` as a float: a finite real number (not a bool) in [lo, hi]; a TypeError for other
+    types, a ValueError for NaN, inf or a value out of range."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {_describe(x)}")
+    x = float(x)
+    if not math.isfinite(x) or (lo is not None and x < lo) or (hi is not None and x > hi):
+        rng = "" if lo is None and hi is None else f" in [{'-inf' if lo is None else f'{lo:g}'}, " \
+                                                   f"{'inf' if hi is None else f'{hi:g}'}]"
+        raise ValueError(f"{name}: expected a finite number{rng}, got {x}")
+    return x
+
+
+def check_positive(x, name: str) -> float:
+    """``x`` as a float, or a ValueError unless it is a finite number > 0 (a step size, a rate)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not (x > 0 and math.isfinite(x)):
+        raise ValueError(f"{name}: expected a finite number > 0, got {x!r}")
+    return float(x)
+
+
+def check_steps(steps, name: str = "steps") -> int:
+    """The one rule for a number of optimisation steps: an int >= 1 (a TypeError for another
+    type, a ValueError below 1). Every settings class and the loop itself check it here."""
+    return check_int(steps, name, lo=1)
+
+
+#: the norms of a budget
+NORMS = ("linf", "l2")
+
+
+def check_eps(eps, norm: str | None = "linf") -> float | None:
+    """Validate a budget: None (unbounded) or a finite number >= 0; and ``norm`` (unless None)."""
+    if norm is not None and norm not in NORMS:
+        raise ValueError(f"norm: expected one of {NORMS}, got {norm!r}")
+    if eps is None:
+        return None
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)):
+        raise TypeError(f"eps: expected a number >= 0 or None (unbounded), got {_describe(eps)}")
+    eps = float(eps)
+    if not eps >= 0 or eps == float("inf"):
+        raise ValueError(f"eps: expected a finite number >= 0 or None (unbounded), got {eps}")
+    return eps
+
+
+def image_mask(mask, shape) -> torch.Tensor | None:
+    """Broadcast a pixel mask (H, W) or (B, H, W) bool to (B or 1, 1, H, W) for images ``shape`` (B, 3, H, W);
+    None stays None. Float masks are refused (not thresholded), and so is a mask empty for an image."""
+    if mask is None:
+        return None
+    B, _, H, W = shape
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"mask: expected a bool tensor (H, W) or (B, H, W), got {_describe(mask)}")
+    if tuple(mask.shape) not in ((H, W), (B, H, W)):
+        raise ValueError(f"mask: expected shape ({H}, {W}) or ({B}, {H}, {W}), got {tuple(mask.shape)}")
+    m = mask.view(-1, 1, H, W)  # (B or 1, 1, H, W)
+    if not bool(m.flatten(1).any(1).all()):
+        raise ValueError("mask: empty for at least one image (no pixel may change)")
+    return m

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import _describe, check_image, class_labels, positive_int
+from ._checks import _describe, check_eps, check_image, check_int, class_labels, image_mask
 from .models import classifier_list, predict
-from .signals.constraints import Constraint, check_eps
-from .signals.image import image_mask
-from .signals.loop import LoopSettings, run
+from .signals.constraints import Constraint
+from .signals.image import pgd_images, universal_assist
+from .signals.loop import Terms, run
 from .signals.losses import true_class_loss
+from .signals.settings import ImageSettings
 
 __all__ = ["pgd", "fgsm_rs", "shared", "heaps", "universal", "apply_universal", "background_mask", "fooling_rate"]
 
@@ -42,39 +43,37 @@ def _inputs(classifiers, images, labels):
     return clfs, images, class_labels(labels, images.shape[0], clfs[0].num_classes, images.device)
 
 
-def _ascend(clfs, con: Constraint, loss_of, steps: int, alpha: float, random_start: bool, seed: int) -> torch.Tensor:
-    def objective(x, step):
-        loss, p_true = loss_of(x)
-        return loss, p_true, {}
-
-    x, _ = run(con, objective, LoopSettings(steps=steps, alpha=alpha, sign=-1, random_start=random_start,
-                                            progress=False, seed=seed, evaluate_last=False))
-    return x
+def _attack(eps, norm, alpha, steps, random_start, seed) -> ImageSettings:
+    """An attack's settings (no bar: attacks run inside training and evaluation loops)."""
+    return ImageSettings(eps=_budget(eps, norm), norm=norm, alpha=alpha, steps=steps, random_start=random_start,
+                         attack=True, seed=seed, progress=False)
 
 
 def pgd(classifiers, images: torch.Tensor, labels, eps: float, alpha: float | None = None, steps: int = 10,
-        norm: str = "linf", random_start: bool = False, mask=None, seed: int = 0) -> torch.Tensor:
+        norm: str = "linf", random_start: bool = True, mask=None, seed: int = 0) -> torch.Tensor:
     """Untargeted PGD: ``steps`` signed-gradient ascent steps of the cross-entropy, each projected
-    onto the ε-ball around ``images``, [0, 1] and the mask.
+    onto the ε-ball around ``images``, [0, 1] and the mask. It runs the same PGD as
+    :func:`aswb.signals.attack_image` (:func:`aswb.signals.image.pgd_images`), with the same
+    default start, and gives bit-identical images for the same arguments.
 
     Args:
         classifiers: a Classifier or a list (mean cross-entropy).
         images: (B, 3, H, W) float32 in [0, 1].
         labels: (B,) int64 true labels, or one int for all.
-        eps: budget > = 0 (L-inf: per pixel and channel; L2: per image).
-        alpha: step size (default ``2.5 * eps / steps``).
-        steps: number of steps (>= 1).
+        eps: budget >= 0 (L-inf: per pixel and channel; L2: per image).
+        alpha: step size (default ``2.5 * eps / steps``, at least 1e-6).
+        steps: number of steps (an int >= 1).
         norm: ``"linf"`` or ``"l2"``.
-        random_start: start from a uniformly random point of the ball (seeded by ``seed``).
+        random_start: start from a uniformly random point of the ball (seeded by ``seed``), as
+            Madry et al. and torchattacks do; False starts from ``images``.
         mask: (H, W) or (B, H, W) bool: only these pixels may change (bit-exact elsewhere).
     Returns:
         (B, 3, H, W) float32 adversarial images in [0, 1], detached.
     """
     clfs, images, labels = _inputs(classifiers, images, labels)
-    eps, steps = _budget(eps, norm), positive_int(steps, "steps")
-    alpha = alpha if alpha is not None else max(2.5 * eps / steps, 1e-8)
-    con = Constraint(x0=images, eps=eps, norm=norm, mask=image_mask(mask, tuple(images.shape)), batch_dims=1)
-    return _ascend(clfs, con, lambda x: true_class_loss(clfs, x, labels), steps, alpha, random_start, seed)
+    s = _attack(eps, norm, alpha, steps, random_start, seed)
+    x, _ = pgd_images(clfs, images, labels, s, image_mask(mask, tuple(images.shape)), evaluate_last=False)
+    return x
 
 
 def fgsm_rs(classifiers, images: torch.Tensor, labels, eps: float, alpha: float | None = None,
@@ -82,17 +81,15 @@ def fgsm_rs(classifiers, images: torch.Tensor, labels, eps: float, alpha: float 
     """FGSM from a random start (Wong et al., 2020): one signed step of size ``alpha`` (default
     ``1.25 * eps``) from a uniform point of the ε-ball, projected back. Same arguments and
     result as :func:`pgd`."""
-    clfs, images, labels = _inputs(classifiers, images, labels)
     eps = _budget(eps, norm)
     alpha = alpha if alpha is not None else max(1.25 * eps, 1e-8)
-    con = Constraint(x0=images, eps=eps, norm=norm, mask=image_mask(mask, tuple(images.shape)), batch_dims=1)
-    return _ascend(clfs, con, lambda x: true_class_loss(clfs, x, labels), 1, alpha, True, seed)
+    return pgd(classifiers, images, labels, eps, alpha=alpha, steps=1, norm=norm, random_start=True, mask=mask,
+               seed=seed)
 
 
 def heaps(n: int, heap_size) -> torch.Tensor:
     """(n,) int64 heap index of each of ``n`` images in heaps of ``heap_size`` (the last may be smaller)."""
-    if isinstance(heap_size, bool) or not isinstance(heap_size, int) or heap_size < 1:
-        raise ValueError(f"heap_size: expected an int >= 1, got {heap_size!r}")
+    heap_size = check_int(heap_size, "heap_size", lo=1)
     if heap_size > n:
         raise ValueError(f"heap_size: {heap_size} is larger than the batch ({n} images); use at most {n}")
     return torch.div(torch.arange(n), heap_size, rounding_mode="floor")
@@ -109,10 +106,9 @@ def shared(classifiers, images: torch.Tensor, labels, eps: float, heap_size: int
         (B, 3, H, W) float32 adversarial images ``clamp(images + δ[heap], 0, 1)``, detached.
     """
     clfs, images, labels = _inputs(classifiers, images, labels)
-    eps, steps = _budget(eps, norm), positive_int(steps, "steps")
+    s = _attack(eps, norm, alpha, steps, random_start, seed)
     n_heaps = int(heaps(len(images), heap_size)[-1]) + 1
-    alpha = alpha if alpha is not None else max(2.5 * eps / steps, 1e-8)
-    con = Constraint(x0=images.new_zeros(n_heaps, *images.shape[1:]), eps=eps, norm=norm, lo=-1.0, hi=1.0,
+    con = Constraint(x0=images.new_zeros(n_heaps, *images.shape[1:]), eps=s.eps, norm=s.norm, lo=-1.0, hi=1.0,
                      batch_dims=1)
     full = len(images) // heap_size  # whole heaps; a last, smaller one takes the remaining images
 
@@ -122,7 +118,10 @@ def shared(classifiers, images: torch.Tensor, labels, eps: float, heap_size: int
             x = torch.cat([x, images[full * heap_size:] + d[full]])
         return x.clamp(0, 1)
 
-    d = _ascend(clfs, con, lambda d: true_class_loss(clfs, perturbed(d), labels), steps, alpha, random_start, seed)
+    def objective(d, step):
+        return Terms(*true_class_loss(clfs, perturbed(d), labels))
+
+    d, _ = run(con, objective, s.loop(evaluate_last=False))
     return perturbed(d)
 
 
@@ -136,8 +135,6 @@ def universal(classifiers, images: torch.Tensor, labels, eps: float, alpha: floa
         row k made on the images of class k only (zeros for a class absent from ``labels``).
         Apply with :func:`apply_universal`.
     """
-    from .signals.image import universal_assist
-
     clfs, images, labels = _inputs(classifiers, images, labels)
     eps = _budget(eps, norm)
     if not per_class:

@@ -79,7 +79,7 @@ def test_bad_regimes_and_heaps_get_clear_errors(tiny_data, standard, tmp_path, m
         tw.train(ARCH, data=tiny_data, defense="fast")
     with pytest.raises(ValueError, match="heap_size"):
         defense("shared", heap_size=0)
-    with pytest.raises(ValueError, match="heap_size"):
+    with pytest.raises(TypeError, match="heap_size"):
         defense("shared", heap_size=2.5)
     with pytest.raises(ValueError, match="heap_size"):
         defense("pgd", heap_size=8)
@@ -147,3 +147,16 @@ def test_regimes_of_a_world():
     assert all(c.name == tw.model_name(ARCH, d) for d, c in regs.items())
     with pytest.raises(ValueError, match="arch"):
         experiment.regimes(aswb.load_world("toy", archs=[ARCH]), "vgg")
+
+
+def test_pgd_regimes_attack_from_the_clean_batch_as_the_shipped_models_were_trained(tiny_data, standard):
+    """attacks.pgd starts at random by default; the training regimes keep their clean start."""
+    from aswb import attacks
+
+    x, y, bg = tiny_data.float_images(), tiny_data.labels, tiny_data.background
+    d = defense("pgd")
+    assert torch.equal(d.perturb(standard, x, y, seed=1),
+                       attacks.pgd(standard, x, y, d.eps, steps=d.steps, random_start=False, seed=1))
+    d = defense("localized")
+    assert torch.equal(d.perturb(standard, x, y, bg),
+                       attacks.pgd(standard, x, y, d.eps, steps=d.steps, random_start=False, mask=bg))

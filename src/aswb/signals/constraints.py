@@ -9,25 +9,9 @@ from dataclasses import dataclass
 
 import torch
 
-from .._checks import _describe, check_mask
+from .._checks import NORMS, check_eps, check_mask
 
 __all__ = ["Constraint", "NORMS", "check_eps", "check_mask"]
-
-NORMS = ("linf", "l2")
-
-
-def check_eps(eps, norm: str | None = "linf") -> float | None:
-    """Validate a budget: None (unbounded) or a finite number >= 0."""
-    if norm is not None and norm not in NORMS:
-        raise ValueError(f"norm: expected one of {NORMS}, got {norm!r}")
-    if eps is None:
-        return None
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)):
-        raise TypeError(f"eps: expected a number >= 0 or None (unbounded), got {_describe(eps)}")
-    eps = float(eps)
-    if not eps >= 0 or eps == float("inf"):
-        raise ValueError(f"eps: expected a finite number >= 0 or None (unbounded), got {eps}")
-    return eps
 
 
 @dataclass(frozen=True, eq=False)

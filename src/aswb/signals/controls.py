@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import _describe, check_mask
-from .constraints import check_eps
-from .image import image_mask
+from .._checks import _describe, check_eps, check_mask, image_mask
 
 __all__ = ["controls", "CONTROLS"]
 

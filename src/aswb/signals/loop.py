@@ -17,8 +17,9 @@ from typing import Callable, NamedTuple
 
 import pandas as pd
 import torch
+from tqdm.auto import tqdm
 
-from .._checks import _describe
+from .._checks import _describe, check_bool, check_seed, check_steps
 from .._progress import show_progress
 from .constraints import Constraint
 from .steps import STEP_RULES, StepRule, check_positive, step_rule
@@ -33,14 +34,14 @@ class Terms(NamedTuple):
         task: scalar tensor, the classification loss on the true label (descended to assist,
             ascended to attack).
         p_true: (B,) tensor, true-class probability of each image of the step (for the history).
-        extra: {name: float} further columns of the history.
+        extra: {name: float} further columns of the history, or None (no further columns).
         penalty: scalar tensor or None: regularisers, always descended (e.g. ``tv * tv(x)``).
     A plain ``(task, p_true, extra)`` tuple is a Terms without penalty.
     """
 
     task: torch.Tensor
     p_true: torch.Tensor
-    extra: dict = {}
+    extra: dict | None = None
     penalty: torch.Tensor | None = None
 
 
@@ -53,17 +54,18 @@ class LoopSettings:
     """How the loop steps.
 
     Fields:
-        steps: number of gradient steps (>= 0; 0 evaluates the start only).
+        steps: number of gradient steps, an int >= 1 (the rule of :func:`aswb._checks.check_steps`,
+            which every signal's settings share).
         alpha: step size of a named step rule: per-entry change for ``"sign"`` and
             ``"momentum"``, learning rate for ``"adam"``.
         step_rule: ``"sign"`` (x -= alpha * sign(grad), Algorithm 1), ``"adam"``, ``"momentum"``
             (MI-FGSM), or a :class:`~aswb.signals.steps.StepRule` (which carries its own sizes).
         sign: +1 assist (minimise the loss on the true label), -1 attack (maximise it).
-        random_start: start from a random feasible point instead of the original.
+        random_start: start from a random feasible point instead of the original (a bool).
         keep_best: return the iterate with the lowest loss seen (evaluated on the batch of its step).
         progress: show a tqdm progress bar; None: in a Jupyter kernel only (see
             :func:`aswb._progress.show_progress`, ``$ASWB_PROGRESS`` overrides).
-        seed: seeds the random start (samplers take their own generator).
+        seed: int in [0, 2**31), seeds the random start (samplers take their own generator).
         evaluate_last: evaluate the final iterate once more for the history (steps + 1
             objective calls); False stops after the last step (``steps`` calls: attacks
             inside a training loop), and cannot be combined with ``keep_best``.
@@ -80,14 +82,15 @@ class LoopSettings:
     evaluate_last: bool = True
 
     def __post_init__(self):
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 0:
-            raise ValueError(f"steps: expected an int >= 0, got {self.steps!r}")
+        object.__setattr__(self, "steps", check_steps(self.steps))
         step_rule(self.step_rule, check_positive(self.alpha, "alpha"))  # validates both
         if self.sign not in (1, -1):
             raise ValueError(f"sign: expected +1 (assist) or -1 (attack), got {self.sign!r}")
+        check_bool(self.random_start, "random_start")
+        check_bool(self.keep_best, "keep_best")
         show_progress(self.progress)  # validates it
-        if not isinstance(self.evaluate_last, bool):
-            raise TypeError(f"evaluate_last: expected a bool, got {_describe(self.evaluate_last)}")
+        check_seed(self.seed)
+        check_bool(self.evaluate_last, "evaluate_last")
         if self.keep_best and not self.evaluate_last:
             raise ValueError("keep_best needs evaluate_last=True (the last iterate must be evaluated to compare it)")
 
@@ -108,7 +111,6 @@ def run(constraint: Constraint, objective: Objective, settings: LoopSettings = L
         (when the objective has one), objective (what was descended: ``sign * loss + penalty``),
         p_true (mean over the batch), plus the objective's extra columns.
     """
-    from tqdm.auto import tqdm
 
     if not isinstance(constraint, Constraint):
         raise TypeError(f"run: expected a Constraint, got {_describe(constraint)}")
@@ -140,7 +142,7 @@ def run(constraint: Constraint, objective: Objective, settings: LoopSettings = L
         row["objective"] = total.item()
         if not math.isfinite(row["objective"]):
             raise FloatingPointError(f"the objective returned a non-finite loss ({row}) at step {step}")
-        rows.append({**row, "p_true": float(terms.p_true.mean()), **terms.extra})
+        rows.append({**row, "p_true": float(terms.p_true.mean()), **(terms.extra or {})})
         if row["objective"] < best_loss:
             best, best_loss = x.detach(), row["objective"]
         if step == s.steps:

@@ -1,44 +1,20 @@
 """2D assistive patches trained with Expectation over Transformation (Brown et al., 2017)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 
-from .._checks import _describe, check_image, class_label, positive_int
+from .._checks import _describe, check_image, class_label
 from ..models import classifier_list
 from ..render import Mesh
 from .constraints import Constraint
+from .loop import Terms, run
 from .losses import true_class_loss, tv_image
-from .loop import LoopSettings, Terms, run
-from .steps import step_name
 from .regions import patch_size
 from .result import SignalResult
+from .settings import PatchSettings, PatchTransforms, from_keywords
 
-__all__ = ["PatchTransforms", "apply_patch", "eot_patch", "patch_to_texture", "patch_size"]
-
-
-@dataclass(frozen=True)
-class PatchTransforms:
-    """Random placement and appearance of a patch (each a (lo, hi) range sampled uniformly).
-
-    Fields:
-        scale: patch side relative to its nominal side.
-        rotation: degrees.
-        brightness: multiplicative factor (torchvision ``adjust_brightness``).
-        margin: keep the patch centre this fraction of the image away from the border.
-    """
-
-    scale: tuple = (0.8, 1.2)
-    rotation: tuple = (-20.0, 20.0)
-    brightness: tuple = (0.7, 1.3)
-    margin: float = 0.15
-
-    def sample(self, n: int, generator=None) -> dict:
-        r = lambda lo_hi: lo_hi[0] + (lo_hi[1] - lo_hi[0]) * torch.rand(n, generator=generator)  # noqa: E731
-        c = self.margin + (1 - 2 * self.margin) * torch.rand(n, 2, generator=generator)
-        return {"center": c, "scale": r(self.scale), "rotation": r(self.rotation), "brightness": r(self.brightness)}
+__all__ = ["PatchTransforms", "PatchSettings", "apply_patch", "eot_patch", "patch_to_texture", "patch_size"]
 
 
 def apply_patch(images: torch.Tensor, patch: torch.Tensor, center, scale=1.0, rotation=0.0, brightness=1.0):
@@ -52,8 +28,6 @@ def apply_patch(images: torch.Tensor, patch: torch.Tensor, center, scale=1.0, ro
     Returns:
         (B, 3, H, W) images with the patch, differentiable w.r.t. ``patch`` (and ``images``).
     """
-    from torchvision.transforms.v2 import functional as TF
-
     B, _, H, W = images.shape
     if patch.dim() != 3 or patch.shape[0] != 3:
         raise ValueError(f"patch: expected shape (3, h, w), got {tuple(patch.shape)}")
@@ -76,14 +50,15 @@ def apply_patch(images: torch.Tensor, patch: torch.Tensor, center, scale=1.0, ro
     src = torch.cat([patch, torch.ones_like(patch[:1])], 0)[None].expand(B, -1, -1, -1)  # RGB + coverage
     warped = F.grid_sample(src, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     rgb, alpha = warped[:, :3], warped[:, 3:]
-    rgb = TF.adjust_brightness(rgb, 1.0) * br.view(B, 1, 1, 1)  # brightness factor per image
+    # the warp's rounding may overshoot [0, 1] by an ulp: clamp before the brightness factor per image
+    rgb = rgb.clamp(0, 1) * br.view(B, 1, 1, 1)
     return (images * (1 - alpha) + rgb.clamp(0, 1) * alpha).clamp(0, 1)
 
 
 def eot_patch(classifiers, images: torch.Tensor, label: int, area: float = 0.05, steps: int = 200,
               alpha: float = 1 / 255 * 4, batch_size: int = 16, transforms: PatchTransforms = PatchTransforms(),
               tv: float = 0.0, step_rule="sign", init: torch.Tensor | None = None, attack: bool = False,
-              progress: bool | None = None, seed: int = 0) -> SignalResult:
+              progress: bool | None = None, seed: int = 0, *, settings: PatchSettings | None = None) -> SignalResult:
     """An assistive patch for one class, trained under random location, scale, rotation and brightness.
 
     Args:
@@ -96,40 +71,39 @@ def eot_patch(classifiers, images: torch.Tensor, label: int, area: float = 0.05,
         tv: weight of the patch's total variation (a penalty, in attacks too).
         batch_size: images (with fresh transforms) per step.
         transforms: the EoT distribution.
-        init: (3, h, w) starting patch (default mid-grey).
+        init: (3, h, w) float in [0, 1], the starting patch (default mid-grey).
+        attack, progress, seed: see :class:`~aswb.signals.PatchSettings`.
+        settings: a :class:`~aswb.signals.PatchSettings` passed whole instead of the keywords
+            ``area`` ... ``seed`` other than ``init`` (which must then keep their defaults).
     Returns:
         :class:`SignalResult` (domain ``"patch"``) with ``signal`` (3, h, w) in [0, 1].
     """
     clfs = classifier_list(classifiers)
     images = check_image(images, "images", channels_last=False).detach()
     label = class_label(label, clfs[0].num_classes)
+    s = from_keywords(PatchSettings, settings, eot_patch, area=area, steps=steps, alpha=alpha, batch_size=batch_size,
+                      transforms=transforms, tv=tv, step_rule=step_rule, attack=attack, progress=progress, seed=seed)
     N, _, H, W = images.shape
-    side = patch_size(area, min(H, W))
-    steps, batch_size = positive_int(steps, "steps"), positive_int(batch_size, "batch_size")
+    side = patch_size(s.area, min(H, W))
     x0 = torch.full((3, side, side), 0.5, device=images.device)
     if init is not None and (not isinstance(init, torch.Tensor) or init.shape != x0.shape):
         raise ValueError(f"init: expected shape {tuple(x0.shape)}, got {_describe(init)}")
-    g = torch.Generator().manual_seed(seed)
-    labels = torch.full((batch_size,), label, dtype=torch.int64, device=images.device)
+    g = torch.Generator().manual_seed(s.seed)
+    labels = torch.full((s.batch_size,), label, dtype=torch.int64, device=images.device)
 
     def objective(p, step):
-        idx = torch.randint(0, N, (batch_size,), generator=g).to(images.device)
-        tr = transforms.sample(batch_size, g)
+        idx = torch.randint(0, N, (s.batch_size,), generator=g).to(images.device)
+        tr = s.transforms.sample(s.batch_size, g)
         x = apply_patch(images[idx], p, **tr)
         loss, p_true = true_class_loss(clfs, x, labels)
-        if not tv:
+        if not s.tv:
             return Terms(loss, p_true)
         t = tv_image(p)
-        return Terms(loss, p_true, {"tv": t.item()}, tv * t)
+        return Terms(loss, p_true, {"tv": t.item()}, s.tv * t)
 
-    con = Constraint(x0=x0, eps=None)
-    p, hist = run(con, objective, LoopSettings(steps=steps, alpha=alpha, step_rule=step_rule, sign=-1 if attack else 1,
-                                               progress=progress, seed=seed), start=init)
+    p, hist = run(Constraint(x0=x0, eps=None), objective, s.loop(), start=init)
     return SignalResult(domain="patch", signal=p, original=x0, mask=None, history=hist,
-                        settings={"label": label, "area": area, "side": side, "steps": steps, "alpha": alpha,
-                                  "batch_size": batch_size, "transforms": transforms.__dict__, "tv": tv,
-                                  "step_rule": step_name(step_rule),
-                                  "attack": attack, "seed": seed, "classifiers": [c.name for c in clfs]},
+                        settings=s.record(label=label, side=side, classifiers=[c.name for c in clfs]),
                         metrics={"p_true_first": float(hist.p_true.iloc[0]), "p_true_last": float(hist.p_true.iloc[-1])})
 
 

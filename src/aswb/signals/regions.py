@@ -5,14 +5,21 @@ import math
 
 import torch
 
-from .._checks import _describe, as_tensor
-from ..render import Mesh
+from .._checks import _describe, as_tensor, image_size
+from ..render import Mesh, sample_texture
 from ..render.atlas import uv_face_mask
 
 __all__ = ["face_patch", "part_faces", "faces_to_mask", "vertex_texture_colors", "mesh_edges", "most_visible_face", "KINDS",
            "patch_size", "square_mask", "image_region_mask", "MASK_MODES"]
 
 KINDS = ("uv", "vertex")
+
+
+def _fraction(x, name: str, what: str) -> float:
+    """``x`` if it is a number in (0, 1], else a ValueError (wrong types too, as these always did)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x <= 1:
+        raise ValueError(f"{name}: expected {what} fraction in (0, 1], got {x!r}")
+    return x
 
 
 def _check_kind(kind: str) -> str:
@@ -48,8 +55,7 @@ def face_patch(mesh: Mesh, area: float, center=None, allowed: torch.Tensor | Non
     Returns:
         (F,) bool face mask whose area fraction is the smallest >= ``area``.
     """
-    if isinstance(area, bool) or not isinstance(area, (int, float)) or not 0 < area <= 1:
-        raise ValueError(f"area: expected a surface fraction in (0, 1], got {area!r}")
+    _fraction(area, "area", "a surface")
     areas = mesh.face_areas()
     ok = torch.ones(mesh.num_faces, dtype=torch.bool, device=mesh.device) if allowed is None else allowed
     if ok.dtype != torch.bool or ok.shape != (mesh.num_faces,) or not bool(ok.any()):
@@ -91,7 +97,6 @@ def faces_to_mask(mesh: Mesh, faces: torch.Tensor, kind: str) -> torch.Tensor:
 def vertex_texture_colors(mesh: Mesh) -> torch.Tensor:
     """Vertex colours (V, 3) for a mesh: its own, or its texture sampled at each vertex's UVs
     (averaged over the faces using the vertex), or mid-grey."""
-    from ..render import sample_texture
 
     if mesh.vertex_colors is not None:
         return mesh.vertex_colors
@@ -147,8 +152,7 @@ MASK_MODES = ("full", "region", "object", "background")
 
 def patch_size(area: float, image_size: int) -> int:
     """Side in pixels of a square patch covering ``area`` (fraction in (0, 1]) of a square image."""
-    if isinstance(area, bool) or not isinstance(area, (int, float)) or not 0 < area <= 1:
-        raise ValueError(f"area: expected an image fraction in (0, 1], got {area!r}")
+    _fraction(area, "area", "an image")
     return max(1, round(math.sqrt(area) * image_size))
 
 
@@ -165,11 +169,9 @@ def square_mask(size, fraction: float, device=None, center=(0.5, 0.5)) -> torch.
     Returns:
         (H, W) bool mask.
     """
-    from .._checks import image_size
 
     H, W = image_size(size, "size")
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
-        raise ValueError(f"fraction: expected an area fraction in (0, 1], got {fraction!r}")
+    _fraction(fraction, "fraction", "an area")
     s = patch_size(fraction, min(H, W))
     try:
         cx, cy = (float(c) for c in center)

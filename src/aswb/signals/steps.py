@@ -8,20 +8,14 @@ gradient of the quantity to *descend* (the loop has already applied the assist/a
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 
+from .._checks import check_number, check_positive
+
 __all__ = ["StepRule", "Stepper", "SignedGradient", "Adam", "Momentum", "STEP_RULES", "step_rule", "step_name",
-           "check_positive"]
-
-
-def check_positive(x, name: str) -> float:
-    """``x`` as a float, or a ValueError unless it is a finite number > 0."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not (x > 0 and math.isfinite(x)):
-        raise ValueError(f"{name}: expected a finite number > 0, got {x!r}")
-    return float(x)
+           "check_step_rule", "check_positive"]
 
 
 class Stepper:
@@ -118,9 +112,7 @@ class Momentum(StepRule):
 
     def __post_init__(self):
         check_positive(self.alpha, "alpha")
-        if isinstance(self.decay, bool) or not isinstance(self.decay, (int, float)) or not (
-                0 <= self.decay and math.isfinite(self.decay)):
-            raise ValueError(f"decay: expected a finite number >= 0, got {self.decay!r}")
+        check_number(self.decay, "decay", lo=0)
 
     def start(self) -> Stepper:
         alpha, decay = self.alpha, self.decay
@@ -140,14 +132,19 @@ class Momentum(StepRule):
 STEP_RULES = {"sign": lambda a: SignedGradient(a), "adam": lambda a: Adam(lr=a), "momentum": lambda a: Momentum(a)}
 
 
+def check_step_rule(rule):
+    """``rule`` itself if it is a name of :data:`STEP_RULES` or a :class:`StepRule`, else a ValueError."""
+    if isinstance(rule, StepRule) or (isinstance(rule, str) and rule in STEP_RULES):
+        return rule
+    raise ValueError(f"step_rule: expected one of {tuple(STEP_RULES)} or an aswb.signals.StepRule, got {rule!r}")
+
+
 def step_rule(rule, alpha: float) -> StepRule:
     """A :class:`StepRule` from a name of :data:`STEP_RULES` (``alpha`` is its step size or
     learning rate) or a StepRule instance (returned as it is; ``alpha`` is then unused)."""
-    if isinstance(rule, StepRule):
+    if isinstance(check_step_rule(rule), StepRule):
         return rule
-    if isinstance(rule, str) and rule in STEP_RULES:
-        return STEP_RULES[rule](check_positive(alpha, "alpha"))
-    raise ValueError(f"step_rule: expected one of {tuple(STEP_RULES)} or an aswb.signals.StepRule, got {rule!r}")
+    return STEP_RULES[rule](check_positive(alpha, "alpha"))
 
 
 def step_name(rule) -> str | dict:

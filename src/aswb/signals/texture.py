@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import _describe, class_label, positive_int
+from .._checks import _describe, class_label
 from ..models import classifier_list
 from ..render import Mesh, Scene
+from ..render.atlas import uv_face_mask
 from ..views import ViewBank, ViewSampler  # ViewSampler re-exported here for one release
-from .constraints import Constraint, check_eps, check_mask
+from .constraints import Constraint, check_mask
+from .loop import Terms, run
 from .losses import nps, true_class_loss, tv_texture, tv_vertex
-from .steps import step_name
-from .loop import LoopSettings, Terms, run
-from .regions import KINDS, mesh_edges, vertex_texture_colors
+from .regions import _check_kind, mesh_edges, vertex_texture_colors
 from .result import SignalResult
+from .settings import TextureSettings, from_keywords
 
 __all__ = ["ViewSampler", "assist_texture", "texture_original"]
 
@@ -21,9 +22,7 @@ __all__ = ["ViewSampler", "assist_texture", "texture_original"]
 def texture_original(mesh: Mesh, kind: str) -> torch.Tensor:
     """The colours an assistive texture replaces: the mesh's single UV texture (Ht, Wt, 3), or
     its vertex colours (V, 3) (baked from the texture when it has none)."""
-    if kind not in KINDS:
-        raise ValueError(f"kind: expected one of {KINDS}, got {kind!r}")
-    if kind == "vertex":
+    if _check_kind(kind) == "vertex":
         return vertex_texture_colors(mesh)
     if mesh.textures is None:
         raise ValueError("kind='uv' needs a textured mesh with UVs (try kind='vertex')")
@@ -37,7 +36,7 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
                    norm: str = "linf", alpha: float = 4 / 255, steps: int = 50, step_rule="sign",
                    tv: float = 0.0, printability: float = 0.0, init: torch.Tensor | None = None,
                    attack: bool = False, keep_best: bool = False, progress: bool | None = None,
-                   seed: int = 0) -> SignalResult:
+                   seed: int = 0, *, settings: TextureSettings | None = None) -> SignalResult:
     """Optimise a mesh's texture or vertex colours so classifiers see ``label`` (Algorithm 1).
 
     Args:
@@ -54,7 +53,10 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
         init: start colours (same shape as the original), e.g. a 2D patch pasted on the texture.
         attack: maximise the loss instead (an adversarial texture).
         keep_best: return the iterate with the lowest loss seen.
+        progress: tqdm bar: True, False or None (in Jupyter only).
         seed: seeds the random parts (sampler batches are the sampler's own).
+        settings: a :class:`~aswb.signals.TextureSettings` passed whole instead of the keywords
+            ``kind`` ... ``seed`` other than ``mask`` and ``init`` (which must then keep their defaults).
     Returns:
         :class:`SignalResult` with ``signal`` of the original's shape, in [0, 1].
     """
@@ -69,15 +71,17 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
         raise TypeError(f"assist_texture: expected a Scene, a ViewBank or a ViewSampler, got {_describe(scene_or_sampler)}")
     clfs = classifier_list(classifiers)
     label = class_label(label, clfs[0].num_classes)
-    eps = check_eps(eps, norm)
+    s = from_keywords(TextureSettings, settings, assist_texture, kind=kind, eps=eps, norm=norm, alpha=alpha,
+                      steps=steps, step_rule=step_rule, tv=tv, printability=printability, attack=attack,
+                      keep_best=keep_best, progress=progress, seed=seed)
+    kind, tv, printability = s.kind, s.tv, s.printability
     x0 = texture_original(mesh, kind).detach()
     m = check_mask(mask, tuple(x0.shape), "mask", device=x0.device)
     if init is not None and (not isinstance(init, torch.Tensor) or init.shape != x0.shape):
         raise ValueError(f"init: expected a tensor of shape {tuple(x0.shape)}, got {_describe(init)}")
-    con = Constraint(x0=x0, eps=eps, norm=norm, mask=m)
+    con = Constraint(x0=x0, eps=s.eps, norm=s.norm, mask=m)
     used = None
     if kind == "uv" and tv:
-        from ..render.atlas import uv_face_mask
 
         used = uv_face_mask(mesh, torch.ones(mesh.num_faces, dtype=torch.bool, device=mesh.device), tuple(x0.shape[:2]))
     edges = mesh_edges(mesh) if kind == "vertex" and tv else None
@@ -97,14 +101,10 @@ def assist_texture(scene_or_sampler, classifiers, label: int, kind: str = "uv", 
             penalty, extra["nps"] = printability * p + (0 if penalty is None else penalty), p.item()
         return Terms(loss, p_true, extra, penalty)
 
-    settings = LoopSettings(steps=steps, alpha=alpha, step_rule=step_rule, sign=-1 if attack else 1,
-                            keep_best=keep_best, progress=progress, seed=seed)
-    x, hist = run(con, objective, settings, start=init)
-    meta = {"kind": kind, "label": label, "eps": eps, "norm": norm, "alpha": alpha, "steps": steps,
-            "step_rule": step_name(step_rule), "tv": tv, "printability": printability, "attack": attack, "seed": seed,
-            "classifiers": [c.name for c in clfs], "masked": m is not None,
-            "sampler": "fresh" if isinstance(views, ViewSampler) else "fixed",
-            "views": views.n if isinstance(views, ViewSampler) else len(views)}
+    x, hist = run(con, objective, s.loop(), start=init)
+    meta = s.record(label=label, classifiers=[c.name for c in clfs], masked=m is not None,
+                    sampler="fresh" if isinstance(views, ViewSampler) else "fixed",
+                    views=views.n if isinstance(views, ViewSampler) else len(views))
     metrics = {"p_true_first": float(hist.p_true.iloc[0]), "p_true_last": float(hist.p_true.iloc[-1]),
                "delta_linf": float((x - x0).abs().max())}
     return SignalResult(domain=kind, signal=x, original=x0, mask=None if mask is None else mask.detach().clone(),

@@ -2,7 +2,7 @@
 
 - ``none``: the clean (augmented) batch;
 - ``pgd``: Madry et al.'s adversarial training, every image replaced by its PGD attack
-  (:func:`aswb.attacks.pgd`, L-inf);
+  (:func:`aswb.attacks.pgd`, L-inf, from the clean image: the shipped models were trained so);
 - ``localized``: Rothberg et al.'s localized adversarial training, PGD confined to each
   render's background (pixels where no face was rasterised), so the object is never touched;
 - ``shared``: Mummadi et al.'s shared adversarial training, one perturbation per heap of
@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from .._checks import _describe
+from .. import attacks
+from .._checks import _describe, check_bool, check_int, check_number, check_steps
 
 __all__ = ["DEFENSES", "Defense", "defense", "SETTINGS"]
 
@@ -31,7 +32,7 @@ class Defense:
     Fields:
         name: one of :data:`DEFENSES`.
         eps: L-inf budget of the training perturbation (per pixel, images in [0, 1]).
-        steps: PGD steps per batch (>= 1 unless ``name == "none"``).
+        steps: PGD steps per batch (an int >= 1 unless ``name == "none"``).
         alpha: step size (None: ``2.5 * eps / steps``).
         heap_size: images sharing one perturbation (``shared`` only; int >= 1).
         keep_clean: train on the clean batch *and* its perturbed copy (the perturbed images are
@@ -49,18 +50,14 @@ class Defense:
     def __post_init__(self):
         if self.name not in DEFENSES:
             raise ValueError(f"defense: expected one of {DEFENSES}, got {self.name!r}")
-        if not isinstance(self.keep_clean, bool):
-            raise TypeError(f"keep_clean: expected a bool, got {_describe(self.keep_clean)}")
+        check_bool(self.keep_clean, "keep_clean")
         if self.name == "none":
             return
-        if isinstance(self.eps, bool) or not isinstance(self.eps, (int, float)) or not 0 < self.eps <= 1:
+        if not 0 < check_number(self.eps, "eps") <= 1:
             raise ValueError(f"eps: expected a number in (0, 1] for the {self.name} regime, got {self.eps!r}")
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
-            raise ValueError(f"steps: expected an int >= 1 for the {self.name} regime, got {self.steps!r}")
+        check_steps(self.steps)  # the loop's rule: an int >= 1
         if self.name == "shared":
-            h = self.heap_size
-            if isinstance(h, bool) or not isinstance(h, int) or h < 1:
-                raise ValueError(f"heap_size: expected an int >= 1 for the shared regime, got {h!r}")
+            check_int(self.heap_size, "heap_size", lo=1)
         elif self.heap_size is not None:
             raise ValueError(f"heap_size: only the shared regime uses heaps, got heap_size={self.heap_size!r} "
                              f"for {self.name!r}")
@@ -91,7 +88,6 @@ class Defense:
         Returns:
             (B, 3, H, W) float32 in [0, 1], detached (``x`` itself for ``none``).
         """
-        from .. import attacks
 
         if self.name == "none":
             return x
@@ -114,9 +110,10 @@ class Defense:
                     keep = ~empty
                     out = x.clone()
                     out[keep] = attacks.pgd(clf, x[keep], y[keep], self.eps, alpha=self.alpha, steps=self.steps,
-                                            mask=mask[keep], seed=seed)
+                                            random_start=False, mask=mask[keep], seed=seed)
                     return out
-            return attacks.pgd(clf, x, y, self.eps, alpha=self.alpha, steps=self.steps, mask=mask, seed=seed)
+            return attacks.pgd(clf, x, y, self.eps, alpha=self.alpha, steps=self.steps, random_start=False,
+                               mask=mask, seed=seed)
         finally:
             net.train(was_training)
 

@@ -9,6 +9,7 @@ import torch
 
 from .. import attacks
 from ..models import predict
+from .classifiers import checkpoint_path
 from .train import HELDOUT_SEEDS
 from .world import CLASSES, CONDITIONS, mesh, render_views
 
@@ -66,11 +67,12 @@ def robustness(classifiers: dict, data: dict, steps: int = 10, universal_steps: 
         for cond, (x, y, bg, seeds) in data.items():
             row = {"model": name, "condition": cond, "clean": _accuracy(clf, x, y)}
             for e in PGD_EPS:
-                row[f"pgd {round(e * 255)}/255"] = _accuracy(clf, attacks.pgd(clf, x, y, e, steps=steps), y)
+                adv = attacks.pgd(clf, x, y, e, steps=steps, random_start=False)
+                row[f"pgd {round(e * 255)}/255"] = _accuracy(clf, adv, y)
             keep = bg.flatten(1).any(1)  # images with some background
             for e in BACKGROUND_EPS:
                 adv = x.clone()
-                adv[keep] = attacks.pgd(clf, x[keep], y[keep], e, steps=steps, mask=bg[keep])
+                adv[keep] = attacks.pgd(clf, x[keep], y[keep], e, steps=steps, random_start=False, mask=bg[keep])
                 row[f"background {round(e * 255)}/255"] = _accuracy(clf, adv, y)
             fit, judge = seeds % 2 == 0, seeds % 2 == 1
             d = attacks.universal(clf, x[fit], y[fit], UNIVERSAL_EPS, steps=universal_steps, seed=seed)
@@ -84,7 +86,6 @@ def robustness(classifiers: dict, data: dict, steps: int = 10, universal_steps: 
 
 def training_seconds(arch: str, defense: str) -> float:
     """Training time recorded in a shipped checkpoint's metadata (NaN when absent)."""
-    from . import checkpoint_path
 
     p = checkpoint_path(arch, defense).with_suffix(".json")
     if not p.is_file():

@@ -18,7 +18,7 @@ from ..render import Lights, Mesh, Scene, expose, sample_lights, sample_views
 from ..render.camera import Cameras
 from .backgrounds import BackgroundSource, background_source, by_condition, source_seed
 from .bank import ViewBank, ViewSampler
-from .conditions import CONDITION_NAMES, Condition, split_seed
+from .conditions import Condition, split_seed
 
 __all__ = ["ViewDistribution"]
 
