@@ -111,3 +111,25 @@ def write_file(path, data: bytes | str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def read_parsed(path, parse, what: str, error: type[Exception] = ValueError, parse_errors=(ValueError,)):
+    """``parse(text)`` of a text file, with errors that name the file.
+
+    Args:
+        path: the file.
+        parse: ``parse(text) -> value``, e.g. ``json.loads``.
+        what: how messages name the file (``"reference"``, ``"SPEC"``).
+        error: the exception raised when the text does not parse.
+        parse_errors: what ``parse`` raises on bad text (``json.JSONDecodeError`` and
+            ``tomllib.TOMLDecodeError`` are ValueErrors).
+    Raises:
+        FileNotFoundError: no such file; ``error``: the file does not parse (or is not UTF-8).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{what}: no such file {str(path)!r}")
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except (*parse_errors, UnicodeDecodeError) as e:
+        raise error(f"{what} {str(path)!r}: cannot be read ({type(e).__name__}: {e})") from None

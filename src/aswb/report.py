@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._files import write_file
+from ._files import read_parsed, write_file
 
 __all__ = ["Headline", "headline", "headlines", "HEADLINE_DIR", "compare_headlines", "check_claims", "store_reference"]
 
@@ -69,13 +69,7 @@ def headlines(directory=None) -> pd.DataFrame:
 def _read_reference(reference) -> dict:
     """``{"tolerances": {pattern: tol}, "notebooks": {source: {metric: value}}}`` from a path or dict."""
     if isinstance(reference, (str, os.PathLike)):
-        path = Path(reference)
-        if not path.is_file():
-            raise FileNotFoundError(f"reference: no such headline reference file {str(path)!r}")
-        try:
-            reference = json.loads(path.read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"reference: {str(path)!r} is not valid JSON: {e}") from e
+        reference = read_parsed(reference, json.loads, "reference")
     if not isinstance(reference, dict) or not isinstance(reference.get("tolerances"), dict) \
             or not isinstance(reference.get("notebooks"), dict) or not isinstance(reference.get("claims", {}), dict):
         raise ValueError("reference: expected {'tolerances': {metric pattern: tolerance}, "
@@ -97,10 +91,7 @@ def _tolerance(tolerances: dict, metric: str) -> float:
 
 
 def _read_headlines(path: Path) -> dict:
-    try:
-        rec = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"headline file {str(path)!r} is not valid JSON: {e}") from e
+    rec = read_parsed(path, json.loads, "headline file")
     if not isinstance(rec, dict) or not all(isinstance(v, numbers.Real) for v in rec.values()):
         raise ValueError(f"headline file {str(path)!r}: expected {{metric: number}}, got {rec!r:.80}")
     return rec

@@ -45,7 +45,7 @@ except ImportError:  # Python 3.10
     import tomli as tomllib
 
 from . import evaluate, signals
-from ._files import atomic_folder, write_file
+from ._files import atomic_folder, read_parsed, write_file
 from ._progress import show_progress
 from ._seed import seed_everything
 from .experiment import run_object
@@ -126,13 +126,7 @@ def load_spec(spec) -> Spec:
             or setting, or an unknown world (the message names the key).
     """
     if isinstance(spec, (str, Path)):
-        path = Path(spec)
-        if not path.is_file():
-            raise FileNotFoundError(f"SPEC: no such file {str(path)!r}")
-        try:
-            spec = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as e:
-            raise SpecError(f"SPEC {path}: not valid TOML ({e})") from None
+        spec = read_parsed(spec, tomllib.loads, "SPEC", SpecError)
     _expect(isinstance(spec, dict), "", "a TOML table / dict", type(spec).__name__)
 
     for key, typ in _TOP.items():
