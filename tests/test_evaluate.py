@@ -117,3 +117,44 @@ def test_predict_is_the_mean_probability_in_batches():
         predict(a, x, batch=0)
     with pytest.raises(TypeError, match="classifiers: expected an aswb.World, a Classifier"):
         predict("resnet18", x)
+
+
+def _frame(values: dict, conditions=("hard", "easy"), views=4) -> "pd.DataFrame":
+    """A confidence frame: ``values`` {variant: p_true of every view} (a number, or one per view)."""
+    import pandas as pd
+
+    rows = []
+    for c in conditions:
+        for v, p in values.items():
+            for i in range(views):
+                q = p[i] if isinstance(p, (list, tuple)) else p
+                rows.append({"model": "m", "condition": c, "variant": v, "view": i, "label": 1,
+                             "pred": 1 if q > 0.5 else 0, "p_true": q, "correct": q > 0.5})
+    return pd.DataFrame(rows)
+
+
+def test_condition_table_puts_each_signal_beside_the_original_and_its_best_same_area_control():
+    df = _frame({"original": 0.2, "3d_patch": [0.5, 0.6, 0.7, 0.6], "full_texture": 0.9, "patch_white": 0.3,
+                 "patch_noise": 0.4, "full_black": 0.1, "full_white": 0.25})
+    t = evaluate.condition_table(df, n_boot=200)
+    assert list(t.condition) == ["easy", "easy", "hard", "hard"]  # canonical order, never pooled
+    patch = t[(t.signal == "3d_patch") & (t.condition == "easy")].iloc[0]
+    assert patch.control == "patch_noise" and patch.p_original == pytest.approx(0.2)
+    assert patch.dp == pytest.approx(0.4) and patch.dp_lo <= 0.4 <= patch.dp_hi
+    assert patch.margin == pytest.approx(0.2) and 0.1 <= patch.margin_lo <= 0.2 <= patch.margin_hi <= 0.3
+    full = t[(t.signal == "full_texture") & (t.condition == "hard")].iloc[0]
+    assert full.control == "full_white" and full.dp_control == pytest.approx(0.05) and full.acc_signal == 1.0
+    text = evaluate.format_condition_table(t)
+    assert "easy" in text and "best control patch_noise 0.40" in text and "0.20 -> 0.60 (+0.40" in text
+    only = evaluate.condition_table(df, signals=["full_texture"], controls={"full_texture": ["patch_white"]})
+    assert set(only.signal) == {"full_texture"} and set(only.control) == {"patch_white"}
+    none = evaluate.condition_table(_frame({"original": 0.2, "3d_patch": 0.3}))
+    assert set(none.control) == {""} and none.margin.isna().all()
+    with pytest.raises(ValueError, match=r"signals: \['2d_patch'\] are not variants"):
+        evaluate.condition_table(df, signals=["2d_patch"])
+
+
+def test_summaries_refuse_nan_confidences():
+    df = _frame({"original": 0.2, "3d_patch": [0.5, float("nan"), 0.7, 0.6]})
+    with pytest.raises(ValueError, match="p_true is NaN or infinite in 2 rows"):
+        evaluate.summary(df)

@@ -9,9 +9,11 @@ import torch.nn.functional as F
 
 from ._checks import _describe, check_image, check_range, class_label, class_labels, coloring_kind
 from .models import classifier_dict, predict
+from .signals.controls import CONTROLS
 from .views import ViewBank
 
-__all__ = ["ViewBank", "Bank", "confidence", "confidence_images", "summary", "paper_table1", "transfer_matrix", "psnr", "ssim"]
+__all__ = ["ViewBank", "Bank", "confidence", "confidence_images", "summary", "condition_table",
+           "format_condition_table", "CONTROL_GROUPS", "paper_table1", "transfer_matrix", "psnr", "ssim"]
 
 
 #: the former names of :class:`aswb.views.ViewBank` (re-exported here for one release)
@@ -110,6 +112,7 @@ def summary(df: pd.DataFrame, baseline: str = "original", by=("model", "conditio
         raise ValueError("df: the frame is empty (no views were evaluated)")
     if baseline not in set(df.variant):
         raise ValueError(f"summary: baseline {baseline!r} not among the variants {sorted(set(df.variant))}")
+    _check_p_true(df)
     # rows pair on every identifying column, whatever the grouping
     keys = [c for c in ("model", "object", "seed", "condition", "view") if c in df.columns]
     base = df[df.variant == baseline].set_index(keys)
@@ -128,6 +131,102 @@ def summary(df: pd.DataFrame, baseline: str = "original", by=("model", "conditio
                     "right→wrong": (b.correct.to_numpy() & ~g.correct.to_numpy()).mean(), "n": len(g)})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _check_p_true(df: pd.DataFrame) -> None:
+    bad = ~np.isfinite(df.p_true.to_numpy(dtype=float))
+    if bad.any():
+        first = df[bad].iloc[0].to_dict()
+        raise ValueError(f"df: p_true is NaN or infinite in {int(bad.sum())} rows (first: {first}); a broken render "
+                         "or classifier output would bias every mean, so nothing is summarised")
+
+
+#: which controls stand beside which signals: a control group (name prefix + a name of
+#: :data:`aswb.signals.CONTROLS`, e.g. ``patch_white``) and its signals
+CONTROL_GROUPS = {"patch_": ("3d_patch", "2d_patch"), "full_": ("full_texture",)}
+
+
+def _is_control(variant: str) -> bool:
+    return any(variant == p + c for p in CONTROL_GROUPS for c in CONTROLS)
+
+
+def _controls_of(signal: str, variants) -> list[str]:
+    prefix = next((p for p, sigs in CONTROL_GROUPS.items() if signal in sigs), "patch_" if "patch" in signal else "full_")
+    return [v for v in variants if v.startswith(prefix) and _is_control(v)]
+
+
+def condition_table(df: pd.DataFrame, signals=None, controls: dict | None = None, baseline: str = "original",
+                    by=("model",), n_boot: int = 1000) -> pd.DataFrame:
+    """Each signal beside the original and the best same-area control, condition by condition.
+
+    Args:
+        df: a :func:`confidence` frame (held-out views), optionally with an ``object`` column.
+        signals: variants to report (default: every variant that is neither ``baseline`` nor a
+            control such as ``patch_white`` or ``full_noise``).
+        controls: ``{signal: [control variants]}``; default :data:`CONTROL_GROUPS` (``patch_*``
+            controls beside patches, ``full_*`` beside full textures).
+        baseline: the original colouring.
+        by: further grouping columns (``"model"``, ``"object"``...).
+        n_boot: bootstrap resamples of the views for every interval.
+    Returns:
+        One row per (by..., condition, signal), conditions in the order easy, hard_view,
+        hard_light, hard (then any other): ``p_original``, ``p_signal``, ``dp`` (signal - original)
+        with ``dp_lo``/``dp_hi``, ``acc_original``, ``acc_signal``, ``control`` (the same-area
+        control with the highest mean p_true in that condition, or ``""``), ``p_control``,
+        ``dp_control`` with ``dp_control_lo``/``_hi``, ``margin`` (signal - best control, paired
+        on views) with ``margin_lo``/``_hi``, and ``n`` views. Intervals are bootstrap 95 %.
+    """
+    base = summary(df, baseline, by=(*by, "condition"), n_boot=n_boot)
+    variants = list(dict.fromkeys(df.variant))
+    signals = [v for v in variants if v != baseline and not _is_control(v)] if signals is None else list(signals)
+    unknown = [v for v in signals if v not in variants]
+    if unknown:
+        raise ValueError(f"signals: {unknown} are not variants of the frame {variants}")
+    keys = [c for c in ("model", "object", "seed", "condition", "view") if c in df.columns]
+    s = base.set_index([*by, "condition", "variant"])
+    order = {c: i for i, c in enumerate(("easy", "hard_view", "hard_light", "hard"))}
+    rows = []
+    for group, g in df.groupby([*by, "condition"], sort=False):
+        group = group if isinstance(group, tuple) else (group,)
+        per_view = g.pivot_table(index=keys, columns="variant", values="p_true")  # (views, variants)
+        for sig in signals:
+            ctrls = _controls_of(sig, variants) if controls is None else list(controls.get(sig, ()))
+            ctrls = [c for c in ctrls if c in per_view.columns]
+            o, r = s.loc[(*group, baseline)], s.loc[(*group, sig)]
+            row = dict(zip([*by, "condition"], group))
+            row.update({"signal": sig, "p_original": o.p_true, "p_signal": r.p_true, "dp": r["Δp_true"],
+                        "dp_lo": r.ci_lo, "dp_hi": r.ci_hi, "acc_original": o.acc, "acc_signal": r.acc,
+                        "control": "", "p_control": np.nan, "dp_control": np.nan, "dp_control_lo": np.nan,
+                        "dp_control_hi": np.nan, "margin": np.nan, "margin_lo": np.nan, "margin_hi": np.nan})
+            if ctrls:
+                best = max(ctrls, key=lambda c: per_view[c].mean())
+                c, d = s.loc[(*group, best)], (per_view[sig] - per_view[best]).to_numpy()
+                lo, hi = _bootstrap_ci(d, n_boot)
+                row.update({"control": best, "p_control": c.p_true, "dp_control": c["Δp_true"],
+                            "dp_control_lo": c.ci_lo, "dp_control_hi": c.ci_hi, "margin": d.mean(), "margin_lo": lo,
+                            "margin_hi": hi})
+            row["n"] = int(r.n)
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out["_o"] = out.condition.map(lambda c: order.get(c, len(order)))
+    return out.sort_values([*by, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def format_condition_table(table: pd.DataFrame, digits: int = 2) -> str:
+    """A compact text of :func:`condition_table`: per condition and signal, the original, the
+    signal with its change and interval, and the best control with its change and interval."""
+    f = f"{{:.{digits}f}}"
+    g = f"{{:+.{digits}f}}"
+    lines = []
+    group_cols = [c for c in table.columns if c in ("model", "object")]
+    for _, r in table.iterrows():
+        head = " ".join(str(r[c]) for c in group_cols)
+        ctrl = (f"best control {r.control} {f.format(r.p_control)} ({g.format(r.dp_control)} "
+                f"[{g.format(r.dp_control_lo)}, {g.format(r.dp_control_hi)}])") if r.control else "no control"
+        lines.append(f"{head} {r.condition:<10} {r.signal:<13} original {f.format(r.p_original)} -> "
+                     f"{f.format(r.p_signal)} ({g.format(r.dp)} [{g.format(r.dp_lo)}, {g.format(r.dp_hi)}]); "
+                     f"{ctrl}".strip())
+    return "\n".join(lines)
 
 
 def paper_table1(df: pd.DataFrame, variants=("original", "2d_patch", "3d_patch"), object_col: str = "object") -> pd.DataFrame:

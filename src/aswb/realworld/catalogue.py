@@ -14,7 +14,9 @@ Columns (one row an object):
 - ``split``: ``dev`` (tune on it), ``heldout`` (judge on it) or ``both`` (its class's only
   instance: nothing of that class is held out);
 - ``source``, ``licence``: where the mesh comes from and whose licence applies;
-- ``note``: what a reader should know (texture, size, how the class was checked).
+- ``note``: what a reader should know (texture, size, how the class was checked);
+- ``texture`` (optional column): an image to put on the mesh's own UVs, for files whose
+  material library is missing (same base folder as ``paths``).
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from ..models import imagenet_categories
 from ..render.io import UP_AXES
 from ..world import OBJECT_SPLITS
 
-__all__ = ["CatalogueRow", "CatalogueError", "CATALOGUE_FILE", "COLUMNS", "read_catalogue", "catalogue_rows",
+__all__ = ["CatalogueRow", "CatalogueError", "CATALOGUE_FILE", "COLUMNS", "OPTIONAL", "read_catalogue", "catalogue_rows",
            "ENV_VAR"]
 
 #: the table shipped with aswb
@@ -36,6 +38,8 @@ CATALOGUE_FILE = Path(__file__).with_name("catalogue.csv")
 #: extra tables read by every ``load_world("real")``: paths separated by ``os.pathsep``
 ENV_VAR = "ASWB_CATALOGUE"
 COLUMNS = ("name", "class", "package", "paths", "up", "split", "source", "licence", "note")
+#: columns a table may leave out
+OPTIONAL = ("texture",)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
 
@@ -50,6 +54,7 @@ class CatalogueRow:
     Fields:
         name, imagenet_class, package, up, split, source, licence, note: as in the table.
         paths: the mesh file(s) as written in the table.
+        texture: the image to put on the mesh's own UVs, or ``""``.
         label: the ImageNet-1k index of ``imagenet_class``.
         table: the table the row comes from (relative paths of a user's row start there).
         line: the row's line in that table.
@@ -64,6 +69,7 @@ class CatalogueRow:
     source: str
     licence: str
     note: str
+    texture: str
     label: int
     table: Path
     line: int
@@ -117,7 +123,7 @@ def read_catalogue(path) -> list[CatalogueRow]:
             if r["split"] not in OBJECT_SPLITS:
                 raise bad("split", f"one of {OBJECT_SPLITS}")
             rows.append(CatalogueRow(r["name"], r["class"], r["package"], paths, r["up"], r["split"], r["source"],
-                                     r["licence"], r["note"], cats[r["class"]], path, line))
+                                     r["licence"], r["note"], r.get("texture", ""), cats[r["class"]], path, line))
     return rows
 
 
