@@ -5,6 +5,7 @@ import json
 
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -38,7 +39,12 @@ def test_demo_runs_the_signals_pipeline(tmp_path, capsys):
                "--eval-views", "2"])
     assert rc == 0
     out = capsys.readouterr().out
-    assert "Mean true-class probability of a held-out jeep" in out and "3d_patch" in out and "patch_white" in out
+    assert "p(jeep) of a held-out jeep by resnet18" in out and "best same-area control" in out
+    for cond in ("easy", "hard_view", "hard_light", "hard"):  # each condition apart, each signal beside a control
+        assert f" {cond} " in out
+    assert "3d_patch" in out and "full_texture" in out and "best control patch_" in out and "best control full_" in out
+    table = pd.read_csv(tmp_path / "demo_conditions.csv")
+    assert set(table.condition) == {"easy", "hard_view", "hard_light", "hard"} and {"dp_lo", "margin"} <= set(table)
     for name in ("3d_patch", "full_texture", "2d_patch"):
         assert (tmp_path / "signals" / name / "result.json").is_file()
     assert (tmp_path / "signals" / "3d_patch" / "mesh.glb").is_file()
@@ -51,8 +57,9 @@ def test_demo_runs_on_the_real_world_by_default(tmp_path, capsys):
                "--eval-views", "1"])
     assert rc == 0
     out = capsys.readouterr().out
-    assert "Mean true-class probability of the mug (coffee mug)" in out and "efficientnet_lite2" in out
-    assert "full_white" in out and "patch_white" in out  # the controls
+    assert "p(coffee mug) of the red_coffee_mug (coffee mug) by efficientnet_lite0" in out
+    assert "best control full_" in out and "best control patch_" in out  # the controls
+    assert "efficientnet_lite2" in set(pd.read_csv(tmp_path / "demo_summary.csv").model)
     assert (tmp_path / "signals" / "full_texture" / "mesh.glb").is_file()
     assert Image.open(tmp_path / "demo_signals.png").size[0] > 6 * 224
 

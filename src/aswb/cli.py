@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
 import torch
 
 from . import evaluate
@@ -86,7 +85,7 @@ def _positive_int(s: str) -> int:
 
 
 #: demo defaults per world: object, classifier, steps, fresh views per step, held-out views per condition
-_DEMO = {"real": ("mug", "efficientnet_lite0", 40, 4, 12), "imagenet": ("mug", "resnet50", 40, 4, 12),
+_DEMO = {"real": ("red_coffee_mug", "efficientnet_lite0", 40, 4, 12), "imagenet": ("red_coffee_mug", "resnet50", 40, 4, 12),
          "toy": ("jeep", "resnet18", 60, 8, 24)}
 
 
@@ -144,24 +143,30 @@ def _signals(args: argparse.Namespace) -> int:
     run = run_object(world, args.object, source=args.arch, steps=args.steps, views=args.views_per_step,
                      eval_views=args.eval_views, progress=True)
     save_run(run, args.out / "signals")
-    s = evaluate.summary(run.frame)
-    table = s.pivot_table(index=["condition", "variant"], columns="model", values="p_true").round(3)
-    pd.set_option("display.width", 160)
+    mine = run.frame[run.frame.model == args.arch]
+    table = evaluate.condition_table(mine)
+    full = evaluate.summary(run.frame)  # every classifier, signal and control
+    write_file(args.out / "demo_summary.csv", full.to_csv(index=False))
+    write_file(args.out / "demo_conditions.csv", table.to_csv(index=False))
     what = (f"a held-out {args.object}" if world.instance_seeds is not None
             else f"the {args.object} ({world.category(run.info['label'])})")
-    print(f"\nMean true-class probability of {what} on {args.eval_views} held-out views per "
-          f"condition (signals optimised for {args.arch}, {args.steps} steps; 3D patch = {run.patch_area:.1%} of "
-          f"the surface):\n{table.to_string()}")
-    bank = world.bank(run.info["mesh"], 6, "hard_view", seed=1, split="heldout")
+    print(f"\np({world.category(run.info['label'])}) of {what} by {args.arch} on {args.eval_views} held-out views per "
+          f"condition (signals optimised for it over fresh easy + hard views, {args.steps} steps; 3D patch = "
+          f"{run.patch_area:.1%} of the surface), each signal beside the best same-area control, 95 % bootstrap "
+          f"intervals:\n{evaluate.format_condition_table(table)}")
+    print(f"(every classifier, signal and control: {args.out / 'demo_summary.csv'})")
     clf = world.classifiers[args.arch]
     rows, labels = [], []
+    easy = world.bank(run.info["mesh"], 3, "easy", seed=1, split="heldout")
+    hard = world.bank(run.info["mesh"], 3, "hard_view", seed=1, split="heldout")
     for v in ("original", "3d_patch", "full_texture", "patch_white"):
-        x = bank.images(run.colorings[v])  # (6, 3, H, W)
+        x = torch.cat([easy.images(run.colorings[v]), hard.images(run.colorings[v])])  # (6, 3, H, W)
         p = predict(clf, x)[:, run.info["label"]]
         rows.append(x.permute(0, 2, 3, 1))  # channels last for the picture
-        labels.append(f"{v}: p={p.mean():.2f}")
+        labels.append(f"{v}: easy {p[:3].mean():.2f} / hard_view {p[3:].mean():.2f}")
     path = args.out / "demo_signals.png"
-    image_grid(torch.cat(rows), rows=len(rows), row_labels=labels).save(path)
+    image_grid(torch.cat(rows), rows=len(rows), row_labels=labels,
+               col_labels=["easy"] * 3 + ["hard_view"] * 3).save(path)
     print(f"wrote {path} and {args.out / 'signals'} ({time.perf_counter() - t0:.0f} s)")
     return 0
 
