@@ -152,3 +152,21 @@ def test_missing_files_and_packages_say_what_to_do(tmp_path):
     (tmp_path / "cols.csv").write_text("name,class\nx,plate\n")
     with pytest.raises(CatalogueError, match=r"cols.csv: missing columns \['package'"):
         read_catalogue(tmp_path / "cols.csv")
+
+
+def test_the_catalogue_card_counts_recognised_objects_per_condition(tmp_path):
+    from aswb.realworld import card
+
+    out = card.write_card(tmp_path / "catalogue.md", views=2, archs=("efficientnet_lite0",),
+                          objects=["soccer_ball", "plate"])
+    text = out.read_text()
+    assert (tmp_path / "img" / "catalogue.png").is_file()
+    assert "2 objects in 2 ImageNet classes, 2 with real textures" in text
+    for cond in ("easy", "hard_view", "hard_light", "hard"):
+        assert cond in text
+    world = aswb.load_world("real", archs=["efficientnet_lite0"])
+    frame = card.catalogue_frame(world, ["soccer_ball", "plate"], views=2)
+    counts = card.recognised(frame).set_index("condition")
+    assert list(counts.index) == ["easy", "hard_view", "hard_light", "hard"] and set(counts.objects) == {2}
+    acc = frame.groupby(["condition", "object"]).correct.mean()
+    assert counts.loc["easy", "recognised"] == int((acc.loc["easy"] >= 0.5).sum())

@@ -80,8 +80,8 @@ def _textured(row: CatalogueRow) -> str:
 
 
 def write_card(out="docs/catalogue.md", views: int = 16, seed: int = 0, archs=DEFAULT_ARCHS,
-               progress: bool | None = None) -> Path:
-    """Judge every catalogued object and write the markdown card beside its thumbnails.
+               progress: bool | None = None, objects=None) -> Path:
+    """Judge every catalogued object (or ``objects``) and write the markdown card beside its thumbnails.
 
     Returns:
         The card's path; the thumbnails go to ``img/catalogue.png`` beside it.
@@ -89,7 +89,7 @@ def write_card(out="docs/catalogue.md", views: int = 16, seed: int = 0, archs=DE
     t0 = time.perf_counter()
     out = Path(out)
     world = load_world(archs=list(archs))
-    objects = list(OBJECTS)
+    objects = list(OBJECTS) if objects is None else list(objects)
     frame = catalogue_frame(world, objects, views, seed, progress)
     img = out.parent / "img" / "catalogue.png"
     img.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +115,8 @@ def write_card(out="docs/catalogue.md", views: int = 16, seed: int = 0, archs=DE
         "",
         f"![thumbnails](img/{img.name})",
         "",
+        "(Row by row, in the order of the tables below.)",
+        "",
         f"## Objects recognised (held-out accuracy >= {RECOGNISED}) per condition, of {len(rows)}",
         "",
         table.to_markdown(),
@@ -137,5 +139,4 @@ def write_card(out="docs/catalogue.md", views: int = 16, seed: int = 0, archs=DE
                                                                                     for p in r.paths),
                              "licence": r.licence, "note": r.note} for r in rows]).to_markdown(index=False), ""]
     write_file(out, "\n".join(lines))
-    write_file(out.with_suffix(".csv"), frame.to_csv(index=False))
     return out
