@@ -15,11 +15,15 @@ kinds with lists of settings, and seeds::
     [signals.texture]        # full UV textures over fresh views, judged on held-out views
     steps = [20]
 
-The grid expands to cells (every combination); a cell's id is a hash of its settings, so it is
-stable across runs and machines. Each cell writes ``DIR/cells/<id>/`` atomically (the signal's
+Every value is checked when the SPEC is loaded, by the checks the run applies (a value that
+could never run is refused before any cell starts); a value listed twice is refused. The grid
+expands to cells (every combination); a cell's id is a hash of its settings, so it is stable
+across runs and machines, and equal numbers written differently (``0`` and ``0.0`` of a float
+setting) give one id. Each cell writes ``DIR/cells/<id>/`` atomically (the signal's
 result folder and ``metrics.json``); a rerun skips finished cells and retries failed ones (their
 errors are kept in ``DIR/failed/<id>.txt``); ``DIR/results.csv`` gathers one row per finished
-cell. Executors: ``local`` (one process, or a pool of N) and ``ray`` (cells become Ray tasks
+cell. A cell whose folder is damaged (``metrics.json`` missing, truncated or not its own) is
+reported ``damaged`` by :func:`status` and recomputed by the next run. Executors: ``local`` (one process, or a pool of N) and ``ray`` (cells become Ray tasks
 with one CPU each, retried when a worker dies; without an address a local cluster is started).
 Every cell runs with one torch thread, so a signal is bit-identical whichever executor ran it.
 """
@@ -31,6 +35,7 @@ import itertools
 import json
 import multiprocessing as mp
 import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,11 +54,16 @@ from ._files import atomic_folder, read_parsed, write_file
 from ._progress import show_progress
 from ._seed import seed_everything
 from .experiment import run_object
+from .signals import ImageSettings, TextureSettings, patch_size
+from .views import CONDITION_NAMES
 from .world import WORLDS, load_world
 
-__all__ = ["SpecError", "Spec", "Cell", "KINDS", "load_spec", "run_cell", "sweep", "status", "gather", "EXECUTORS"]
+__all__ = ["SpecError", "Spec", "Cell", "KINDS", "load_spec", "run_cell", "sweep", "status", "gather", "EXECUTORS",
+           "STATES"]
 
 EXECUTORS = ("local", "ray")
+#: the states of a cell that :func:`status` reports
+STATES = ("done", "pending", "failed", "damaged")
 
 #: signal kind -> {setting: (types, default)}; every setting may be given as a list (grid axis)
 KINDS: dict[str, dict[str, tuple]] = {
@@ -64,6 +74,8 @@ KINDS: dict[str, dict[str, tuple]] = {
     "object": {"area": ((int, float), 0.10), "steps": ((int,), 40), "alpha": ((int, float), 8 / 255),
                "views": ((int,), 4), "eval_views": ((int,), 8)},
 }
+#: signal kind -> the settings class whose fields' checks a SPEC value must pass (the class the run builds)
+_SETTINGS = {"image": ImageSettings, "texture": TextureSettings, "object": TextureSettings}
 _TOP = {"world": str, "objects": list, "classifiers": list, "seeds": list, "signals": dict}
 
 
@@ -141,28 +153,65 @@ def load_spec(spec) -> Spec:
     seeds = spec["seeds"]
     _expect(len(seeds) > 0 and all(type(s) is int and 0 <= s < 2**31 for s in seeds), "seeds",
             "a non-empty list of ints in [0, 2**31)", seeds)
+    for key in ("objects", "classifiers", "seeds"):
+        _no_duplicates(spec[key], key)
     _expect(len(spec["signals"]) > 0, "signals", f"at least one signal kind of {sorted(KINDS)}", spec["signals"])
     signals = {}
     for kind, settings in spec["signals"].items():
         _expect(kind in KINDS, f"signals.{kind}", f"a signal kind of {sorted(KINDS)}", kind)
         _expect(isinstance(settings, dict), f"signals.{kind}", "a table of settings", settings)
-        axes = {}
-        for name, (types, default) in KINDS[kind].items():
-            values = settings.get(name, [default])
-            values = values if isinstance(values, list) else [values]
-            _expect(len(values) > 0, f"signals.{kind}.{name}", "a non-empty list", values)
-            for v in values:
-                ok = isinstance(v, types) and not isinstance(v, bool)
-                _expect(ok, f"signals.{kind}.{name}", " or ".join(t.__name__ for t in types), v)
-                _expect(not isinstance(v, (int, float)) or v >= 0, f"signals.{kind}.{name}", "a value >= 0", v)
-                least = 2 if (kind, name) == ("texture", "views") else 1  # one view per condition at least
-                _expect(not (types == (int,) and v < least), f"signals.{kind}.{name}", f"an int >= {least}", v)
-            axes[name] = tuple(values)
         unknown = sorted(set(settings) - set(KINDS[kind]))
         _expect(not unknown, f"signals.{kind}.{unknown[0] if unknown else ''}", f"one of {sorted(KINDS[kind])}",
                 unknown)
+        axes = {}
+        for name, (types, default) in KINDS[kind].items():
+            key = f"signals.{kind}.{name}"
+            values = settings.get(name, [default])
+            values = values if isinstance(values, list) else [values]
+            _expect(len(values) > 0, key, "a non-empty list", values)
+            for v in values:
+                ok = isinstance(v, types) and not isinstance(v, bool)
+                _expect(ok, key, " or ".join(t.__name__ for t in types), v)
+                _expect(not isinstance(v, (int, float)) or v >= 0, key, "a value >= 0", v)
+                least = 2 if (kind, name) == ("texture", "views") else 1  # one view per condition at least
+                _expect(not (types == (int,) and v < least), key, f"an int >= {least}", v)
+                _check_value(kind, name, v)
+            same = [_number(v, types) for v in values]
+            _no_duplicates(same, key, values)
+            axes[name] = tuple(same)
         signals[kind] = axes
     return Spec(spec["world"], tuple(spec["objects"]), tuple(spec["classifiers"]), signals, tuple(seeds))
+
+
+def _number(v, types: tuple):
+    """One spelling per number: an int of a setting that takes floats becomes a float (``0`` -> ``0.0``),
+    so that equal settings hash to one cell id (ids of float settings written as floats do not change)."""
+    return float(v) if float in types and type(v) is int else v
+
+
+def _no_duplicates(values: list, key: str, written: list | None = None) -> None:
+    """Refuse a value listed twice (``written``: the values as the user wrote them, for the message)."""
+    written = values if written is None else written
+    for i, v in enumerate(values):
+        if v in values[:i]:
+            raise SpecError(f"SPEC {key}: expected each value once (one listed twice would run one cell and count "
+                            f"it twice), got {written[values.index(v)]!r} and {written[i]!r} in {written!r}")
+
+
+def _check_value(kind: str, name: str, v) -> None:
+    """Check one setting's value by the check the run applies to it, before any cell runs."""
+    key = f"signals.{kind}.{name}"
+    try:
+        if name == "condition":
+            _expect(v in CONDITION_NAMES, key, f"a viewing condition of {CONDITION_NAMES}", v)
+        elif name == "area":
+            patch_size(v, 1)  # a fraction in (0, 1]
+        elif name in _SETTINGS[kind].__dataclass_fields__:
+            _SETTINGS[kind](**{name: v})
+    except (TypeError, ValueError) as e:
+        if isinstance(e, SpecError):
+            raise
+        raise SpecError(f"SPEC {key}: {e}") from None
 
 
 def _check_names(spec: Spec) -> None:
@@ -244,25 +293,57 @@ def run_cell(cell: Cell, out) -> dict:
     return row
 
 
+def _metrics(out: Path, cell: Cell) -> dict | None:
+    """The cell's metrics row, or None when ``cells/<id>/metrics.json`` is missing, unreadable,
+    truncated or not this cell's."""
+    try:
+        row = json.loads((out / "cells" / cell.id / "metrics.json").read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    return row if isinstance(row, dict) and row.get("cell") == cell.id else None
+
+
+def _state(out: Path, cell: Cell) -> str:
+    """One of :data:`STATES`: done (its metrics parse), failed (the last try failed), damaged (a
+    folder without valid metrics: truncated, removed or half-written), or pending."""
+    if _metrics(out, cell) is not None:
+        return "done"
+    if (out / "failed" / f"{cell.id}.txt").is_file():
+        return "failed"
+    return "damaged" if (out / "cells" / cell.id).exists() else "pending"
+
+
 def _done(out: Path, cell: Cell) -> bool:
-    return (out / "cells" / cell.id / "metrics.json").is_file()
+    return _metrics(out, cell) is not None
 
 
 def status(spec, out) -> pd.DataFrame:
-    """One row per cell: id, object, classifier, kind, seed, settings and state (done / failed / pending)."""
+    """One row per cell: id, object, classifier, kind, seed, settings, state (one of :data:`STATES`:
+    done / pending / failed / damaged; the next run recomputes every cell not done) and reason
+    (the last line of a failed cell's error, else "")."""
     spec, out = spec if isinstance(spec, Spec) else load_spec(spec), Path(out)
     rows = []
     for c in spec.cells():
-        state = "done" if _done(out, c) else "failed" if (out / "failed" / f"{c.id}.txt").is_file() else "pending"
+        state = _state(out, c)
         rows.append({"cell": c.id, "object": c.object, "classifier": c.classifier, "kind": c.kind, "seed": c.seed,
-                     "settings": json.dumps(c.settings, sort_keys=True), "state": state})
-    return pd.DataFrame(rows)
+                     "settings": json.dumps(c.settings, sort_keys=True), "state": state,
+                     "reason": _reason(out, c) if state == "failed" else ""})
+    return pd.DataFrame(rows, columns=["cell", "object", "classifier", "kind", "seed", "settings", "state", "reason"])
+
+
+def _reason(out: Path, cell: Cell) -> str:
+    """The last non-empty line of a failed cell's recorded error (the exception and its message)."""
+    try:
+        lines = [ln for ln in (out / "failed" / f"{cell.id}.txt").read_text(errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""
 
 
 def gather(spec, out) -> pd.DataFrame:
     """The metrics rows of every finished cell in grid order, also written to ``out/results.csv``."""
     spec, out = spec if isinstance(spec, Spec) else load_spec(spec), Path(out)
-    rows = [json.loads((out / "cells" / c.id / "metrics.json").read_text()) for c in spec.cells() if _done(out, c)]
+    rows = [row for row in (_metrics(out, c) for c in spec.cells()) if row is not None]  # damaged: left out
     table = pd.DataFrame(rows)
     out.mkdir(parents=True, exist_ok=True)
     write_file(out / "results.csv", table.to_csv(index=False))
@@ -270,8 +351,12 @@ def gather(spec, out) -> pd.DataFrame:
 
 
 def _record_failure(out: Path, cell: Cell, text: str) -> None:
+    """Keep the error in ``out/failed/<id>.txt`` and print its last line with the cell's id."""
     (out / "failed").mkdir(parents=True, exist_ok=True)
     write_file(out / "failed" / f"{cell.id}.txt", text)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    tqdm.write(f"cell {cell.id} ({cell.object} {cell.classifier} {cell.kind} seed {cell.seed}) failed: "
+               f"{lines[-1].strip() if lines else 'no reason recorded'}", file=sys.stderr)
 
 
 def _local(todo, out: Path, workers: int, bar) -> None:
@@ -333,11 +418,10 @@ def sweep(spec, out, executor: str = "local", workers: int = 1, address: str | N
         address: a Ray cluster to join (``"auto"`` or ``"host:port"``); None starts a local one.
         retries: Ray re-runs a cell whose worker died up to this many times.
     Returns:
-        the :func:`gather` table (also ``out/results.csv``); failed cells are listed by
-        :func:`status` and retried by the next call.
+        the :func:`gather` table (also ``out/results.csv``); failed cells are printed (id and
+        reason) as they fail, listed by :func:`status` and retried by the next call, as are
+        damaged ones.
     """
-
-
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     if executor not in EXECUTORS:
         raise ValueError(f"executor: expected one of {EXECUTORS}, got {executor!r}")
