@@ -1,5 +1,7 @@
 """Bad input across the public API gets a clear error that names the argument, never silent
 garbage or a traceback from deep inside torch/numpy/json (the checks live in aswb._checks)."""
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 import torch
@@ -175,3 +177,25 @@ def test_controls_of_images_check_their_mask():
         controls(torch.rand(2, 3, 16, 16), torch.ones(3, 16, 16, dtype=torch.bool))
     with pytest.raises(ValueError, match="original: expected a UV texture"):
         controls(torch.rand(16, 16, 4))
+
+
+# -- issue 22: sizes and counts are checked against a stated memory budget before anything is allocated
+@pytest.mark.parametrize("call, match", [
+    (lambda w, m: w.bank(m, 10**6), r"n: 1000000 views of 64 x 64 px .* would need about 610.4 GiB, more than the "
+                                    r"memory budget of 16 GiB"),
+    (lambda w, m: w.sampler(m, 10**6), r"n: 1000000 views .* GiB"),
+    (lambda w, m: w.views.render(m, 10**6), r"n: 1000000 views .* GiB"),
+    (lambda w, m: w.views.render(m, 1, size=100000), r"size: 100000 x 100000 px .* is too large"),
+    (lambda w, m: w.views.bank(m, 2, size=100000), r"size: 100000 x 100000 px .* is too large"),
+    (lambda w, m: w.views.backgrounds(10**6, size=512), r"n: 1000000 views of 512 x 512 px .* GiB"),
+])
+def test_huge_banks_and_renders_are_refused_naming_the_argument(call, match):
+    w = load_world("toy")
+    with pytest.raises(ValueError, match=match):
+        call(w, tw.mesh("jeep", 0))
+
+
+def test_huge_view_distribution_image_size_is_refused_at_construction():
+    views = load_world("toy").views
+    with pytest.raises(ValueError, match=r"image_size: 100000 x 100000 px"):
+        replace(views, image_size=100000)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import torch
 
-from aswb import sweep as sw
+from aswb import cli, sweep as sw
 
 ARCH = "shufflenet_v2_x1_0"
 SPEC = {  # 2 objects x (2 image budgets + 1 texture) x 1 seed = 6 cells, tiny settings
@@ -287,13 +287,11 @@ def test_a_damaged_cell_is_reported_and_recomputed(tmp_path, monkeypatch, damage
 
 
 def test_status_of_a_damaged_cell_from_the_command_line(tmp_path, monkeypatch, capsys):
-    from aswb.cli import main
-
     monkeypatch.setattr(sw, "_signal", _fake_signal)
     sw.sweep(ONE, tmp_path / "out", progress=False)
     cell = sw.load_spec(ONE).cells()[0]
     (tmp_path / "out" / "cells" / cell.id / "metrics.json").write_text('{"cell": "')
-    assert main(["sweep", str(toml(ONE, tmp_path / "spec.toml")), "--out", str(tmp_path / "out"), "--status"]) == 0
+    assert cli.main(["sweep", str(toml(ONE, tmp_path / "spec.toml")), "--out", str(tmp_path / "out"), "--status"]) == 0
     out = capsys.readouterr().out
     assert "1 done, 0 pending, 0 failed of 2 cells (1 damaged" in out and f"damaged {cell.id}" in out
 
@@ -312,8 +310,6 @@ def test_a_failed_cells_reason_is_printed_with_its_id(tmp_path, monkeypatch, cap
 
 
 def test_no_progress_bar_from_the_command_line_with_aswb_progress_0(tmp_path, monkeypatch, capsys):
-    from aswb import cli
-
     seen = []
     monkeypatch.setattr(cli, "sweep", lambda *a, **k: seen.append(k["progress"]) or pd.DataFrame())
     monkeypatch.setattr(cli, "status", lambda spec, out: pd.DataFrame({"state": []}))
