@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from aswb import evaluate, load_world, toyworld as tw
+from aswb.experiment import run_object
 from aswb.models import predict
 from aswb.render import MeshError, Scene, load_mesh, orbit
 from aswb.signals import assist_image, controls, eot_patch
@@ -199,3 +200,14 @@ def test_huge_view_distribution_image_size_is_refused_at_construction():
     views = load_world("toy").views
     with pytest.raises(ValueError, match=r"image_size: 100000 x 100000 px"):
         replace(views, image_size=100000)
+
+
+# -- issue 22: the message names the seed the user passed, not one derived from it
+@pytest.mark.parametrize("seed, err, match", [
+    (-20, ValueError, r"seed: expected an int in \[0, 2\*\*31\), got -20$"),
+    (1.5, TypeError, "seed: expected an int"),
+    ("a", TypeError, "seed: expected an int"),
+])
+def test_run_object_reports_the_users_seed(seed, err, match):
+    with pytest.raises(err, match=match):
+        run_object(load_world("toy"), "jeep", seed=seed)

@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from . import evaluate
+from ._checks import check_seed
 from .render import subdivide
 from .signals import (SignalResult, assist_texture, controls, eot_patch, face_patch, faces_to_mask, most_visible_face,
                       patch_to_texture)
@@ -127,6 +128,7 @@ def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, st
     Returns:
         :class:`ObjectRun`.
     """
+    seed = check_seed(seed)  # the user's seed, before offsets such as 100 * seed derive others from it
     label = world.label(cls)
     mesh = fine_mesh(world.mesh(cls))
     tex = mesh.textures[0]

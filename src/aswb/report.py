@@ -33,7 +33,8 @@ class Headline(dict):
 
 
 def headline(source: str, **values: float) -> dict:
-    """Record a notebook's headline numbers (e.g. ``headline("00_tour", p_true_before=0.41, p_true_after=0.87)``).
+    """Record a notebook's headline numbers (e.g. ``headline("00_tour", p_true_before=0.41, p_true_after=0.87)``);
+    ``source`` is a file name inside the headline folder (no path separators, not "..").
 
     Values must be finite real numbers (Python, numpy scalars, or one-element tensors / arrays);
     they are written at full precision to ``<headline dir>/<source>.json`` (rounding is for
@@ -41,6 +42,9 @@ def headline(source: str, **values: float) -> dict:
     """
     if not isinstance(source, str) or not source:
         raise ValueError(f"source: expected a non-empty name, got {source!r}")
+    if source in (".", "..") or any(ch in source for ch in ("/", "\\", "\0", os.sep, os.altsep or "/")):
+        raise ValueError(f"source: expected a file name inside the headline folder (no path separators, not '..'), "
+                         f"got {source!r}")
     rec = Headline()
     for k, v in values.items():
         x = v
