@@ -15,16 +15,14 @@ kinds with lists of settings, and seeds::
     [signals.texture]        # full UV textures over fresh views, judged on held-out views
     steps = [20]
 
-Every value is checked when the SPEC is loaded, by the checks the run applies (a value that
-could never run is refused before any cell starts); a value listed twice is refused. The grid
-expands to cells (every combination); a cell's id is a hash of its settings, so it is stable
-across runs and machines, and equal numbers written differently (``0`` and ``0.0`` of a float
-setting) give one id. Each cell writes ``DIR/cells/<id>/`` atomically (the signal's
-result folder and ``metrics.json``); a rerun skips finished cells and retries failed ones (their
-errors are kept in ``DIR/failed/<id>.txt``); ``DIR/results.csv`` gathers one row per finished
-cell. A cell whose folder is damaged (``metrics.json`` missing, truncated or not its own) is
-reported ``damaged`` by :func:`status` and recomputed by the next run. Executors: ``local`` (one process, or a pool of N) and ``ray`` (cells become Ray tasks
-with one CPU each, retried when a worker dies; without an address a local cluster is started).
+Every value is checked on loading by the check the run applies; a value listed twice is refused.
+The grid expands to cells (every combination); a cell's id is a hash of its settings, stable across
+runs and machines (``0`` and ``0.0`` of a float setting give one id). Each cell writes
+``DIR/cells/<id>/`` atomically (the signal's result folder and ``metrics.json``); a rerun skips
+finished cells and retries failed ones (their errors are kept in ``DIR/failed/<id>.txt``) and
+damaged ones (``metrics.json`` missing, truncated or not its own); ``DIR/results.csv`` gathers one
+row per finished cell. Executors: ``local`` (one process, or a pool of N) and ``ray`` (cells become
+Ray tasks with one CPU each, retried when a worker dies; without an address a local cluster is started).
 Every cell runs with one torch thread, so a signal is bit-identical whichever executor ran it.
 """
 from __future__ import annotations
@@ -140,7 +138,6 @@ def load_spec(spec) -> Spec:
     if isinstance(spec, (str, Path)):
         spec = read_parsed(spec, tomllib.loads, "SPEC", SpecError)
     _expect(isinstance(spec, dict), "", "a TOML table / dict", type(spec).__name__)
-
     for key, typ in _TOP.items():
         _expect(key in spec, key, f"a {typ.__name__} (the key is missing)", None)
         _expect(isinstance(spec[key], typ), key, f"a {typ.__name__}", spec[key])
@@ -163,30 +160,33 @@ def load_spec(spec) -> Spec:
         unknown = sorted(set(settings) - set(KINDS[kind]))
         _expect(not unknown, f"signals.{kind}.{unknown[0] if unknown else ''}", f"one of {sorted(KINDS[kind])}",
                 unknown)
-        axes = {}
-        for name, (types, default) in KINDS[kind].items():
-            key = f"signals.{kind}.{name}"
-            values = settings.get(name, [default])
-            values = values if isinstance(values, list) else [values]
-            _expect(len(values) > 0, key, "a non-empty list", values)
-            for v in values:
-                ok = isinstance(v, types) and not isinstance(v, bool)
-                _expect(ok, key, " or ".join(t.__name__ for t in types), v)
-                _expect(not isinstance(v, (int, float)) or v >= 0, key, "a value >= 0", v)
-                least = 2 if (kind, name) == ("texture", "views") else 1  # one view per condition at least
-                _expect(not (types == (int,) and v < least), key, f"an int >= {least}", v)
-                _check_value(kind, name, v)
-            same = [_number(v, types) for v in values]
-            _no_duplicates(same, key, values)
-            axes[name] = tuple(same)
-        signals[kind] = axes
+        signals[kind] = {name: _axis(kind, name, settings.get(name, [default]))
+                         for name, (_, default) in KINDS[kind].items()}
     return Spec(spec["world"], tuple(spec["objects"]), tuple(spec["classifiers"]), signals, tuple(seeds))
 
 
-def _number(v, types: tuple):
-    """One spelling per number: an int of a setting that takes floats becomes a float (``0`` -> ``0.0``),
-    so that equal settings hash to one cell id (ids of float settings written as floats do not change)."""
-    return float(v) if float in types and type(v) is int else v
+def _axis(kind: str, name: str, values) -> tuple:
+    """One setting's values (a list, or one value), each checked by the check the run applies, each listed
+    once; ints of a float setting become floats (``0`` and ``0.0``: one cell id; float ids do not change)."""
+    key, (types, _) = f"signals.{kind}.{name}", KINDS[kind][name]
+    values = values if isinstance(values, list) else [values]
+    _expect(len(values) > 0, key, "a non-empty list", values)
+    for v in values:
+        _expect(isinstance(v, types) and not isinstance(v, bool), key, " or ".join(t.__name__ for t in types), v)
+        _expect(not isinstance(v, (int, float)) or v >= 0, key, "a value >= 0", v)
+        least = 2 if (kind, name) == ("texture", "views") else 1  # one view per condition at least
+        _expect(not (types == (int,) and v < least), key, f"an int >= {least}", v)
+        _expect(name != "condition" or v in CONDITION_NAMES, key, f"a viewing condition of {CONDITION_NAMES}", v)
+        try:
+            if name == "area":
+                patch_size(v, 1)  # a fraction in (0, 1]
+            elif name in _SETTINGS[kind].__dataclass_fields__:
+                _SETTINGS[kind](**{name: v})  # the settings class the run builds
+        except (TypeError, ValueError) as e:
+            raise SpecError(f"SPEC {key}: {e}") from None
+    same = [float(v) if float in types and type(v) is int else v for v in values]
+    _no_duplicates(same, key, values)
+    return tuple(same)
 
 
 def _no_duplicates(values: list, key: str, written: list | None = None) -> None:
@@ -194,24 +194,8 @@ def _no_duplicates(values: list, key: str, written: list | None = None) -> None:
     written = values if written is None else written
     for i, v in enumerate(values):
         if v in values[:i]:
-            raise SpecError(f"SPEC {key}: expected each value once (one listed twice would run one cell and count "
+            raise SpecError(f"SPEC {key}: expected each value once (one listed twice would run a cell once and count "
                             f"it twice), got {written[values.index(v)]!r} and {written[i]!r} in {written!r}")
-
-
-def _check_value(kind: str, name: str, v) -> None:
-    """Check one setting's value by the check the run applies to it, before any cell runs."""
-    key = f"signals.{kind}.{name}"
-    try:
-        if name == "condition":
-            _expect(v in CONDITION_NAMES, key, f"a viewing condition of {CONDITION_NAMES}", v)
-        elif name == "area":
-            patch_size(v, 1)  # a fraction in (0, 1]
-        elif name in _SETTINGS[kind].__dataclass_fields__:
-            _SETTINGS[kind](**{name: v})
-    except (TypeError, ValueError) as e:
-        if isinstance(e, SpecError):
-            raise
-        raise SpecError(f"SPEC {key}: {e}") from None
 
 
 def _check_names(spec: Spec) -> None:
@@ -275,7 +259,6 @@ def run_cell(cell: Cell, out) -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-
         seed_everything(cell.seed)
         result, metrics = _signal(cell)
     finally:
@@ -303,18 +286,20 @@ def _metrics(out: Path, cell: Cell) -> dict | None:
     return row if isinstance(row, dict) and row.get("cell") == cell.id else None
 
 
-def _state(out: Path, cell: Cell) -> str:
-    """One of :data:`STATES`: done (its metrics parse), failed (the last try failed), damaged (a
-    folder without valid metrics: truncated, removed or half-written), or pending."""
+def _state(out: Path, cell: Cell) -> tuple[str, str]:
+    """(state, reason): done (its metrics parse), failed (its last try; the reason is the last line of
+    its recorded error), damaged (a folder without valid metrics: truncated, removed or half-written)
+    or pending. The state is one of :data:`STATES`."""
     if _metrics(out, cell) is not None:
-        return "done"
-    if (out / "failed" / f"{cell.id}.txt").is_file():
-        return "failed"
-    return "damaged" if (out / "cells" / cell.id).exists() else "pending"
+        return "done", ""
+    try:
+        return "failed", _last_line((out / "failed" / f"{cell.id}.txt").read_text(errors="replace"))
+    except OSError:  # no failure recorded
+        return ("damaged" if (out / "cells" / cell.id).exists() else "pending"), ""
 
 
-def _done(out: Path, cell: Cell) -> bool:
-    return _metrics(out, cell) is not None
+def _last_line(text: str) -> str:
+    return next((ln.strip() for ln in reversed(text.splitlines()) if ln.strip()), "")
 
 
 def status(spec, out) -> pd.DataFrame:
@@ -324,20 +309,10 @@ def status(spec, out) -> pd.DataFrame:
     spec, out = spec if isinstance(spec, Spec) else load_spec(spec), Path(out)
     rows = []
     for c in spec.cells():
-        state = _state(out, c)
+        state, reason = _state(out, c)
         rows.append({"cell": c.id, "object": c.object, "classifier": c.classifier, "kind": c.kind, "seed": c.seed,
-                     "settings": json.dumps(c.settings, sort_keys=True), "state": state,
-                     "reason": _reason(out, c) if state == "failed" else ""})
+                     "settings": json.dumps(c.settings, sort_keys=True), "state": state, "reason": reason})
     return pd.DataFrame(rows, columns=["cell", "object", "classifier", "kind", "seed", "settings", "state", "reason"])
-
-
-def _reason(out: Path, cell: Cell) -> str:
-    """The last non-empty line of a failed cell's recorded error (the exception and its message)."""
-    try:
-        lines = [ln for ln in (out / "failed" / f"{cell.id}.txt").read_text(errors="replace").splitlines() if ln.strip()]
-    except OSError:
-        return ""
-    return lines[-1].strip() if lines else ""
 
 
 def gather(spec, out) -> pd.DataFrame:
@@ -354,9 +329,8 @@ def _record_failure(out: Path, cell: Cell, text: str) -> None:
     """Keep the error in ``out/failed/<id>.txt`` and print its last line with the cell's id."""
     (out / "failed").mkdir(parents=True, exist_ok=True)
     write_file(out / "failed" / f"{cell.id}.txt", text)
-    lines = [ln for ln in text.splitlines() if ln.strip()]
     tqdm.write(f"cell {cell.id} ({cell.object} {cell.classifier} {cell.kind} seed {cell.seed}) failed: "
-               f"{lines[-1].strip() if lines else 'no reason recorded'}", file=sys.stderr)
+               f"{_last_line(text) or 'no reason recorded'}", file=sys.stderr)
 
 
 def _local(todo, out: Path, workers: int, bar) -> None:
@@ -434,7 +408,7 @@ def sweep(spec, out, executor: str = "local", workers: int = 1, address: str | N
                                               "classifiers": spec.classifiers, "seeds": spec.seeds,
                                               "signals": spec.signals}, indent=1) + "\n")
     cells = spec.cells()
-    todo = [c for c in cells if not _done(out, c)]
+    todo = [c for c in cells if _metrics(out, c) is None]  # pending, failed and damaged cells
     with tqdm(total=len(cells), initial=len(cells) - len(todo), desc="sweep", unit="cell",
               disable=not show_progress(progress)) as bar:
         if todo:
