@@ -19,6 +19,7 @@ import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from aswb import evaluate, sweep as sw
+from aswb.realworld.catalogue import COLUMNS, CatalogueError, read_catalogue
 from aswb.render import Cameras, MeshError, load_mesh
 from aswb.signals import assist_image
 from aswb.world import NotLoadedError
@@ -236,3 +237,32 @@ def test_load_mesh_of_malformed_obj_files(lines, normalize):
     assert int(mesh.faces.min()) >= 0 and int(mesh.faces.max()) < len(mesh.verts)
     if normalize:
         assert float(mesh.verts.norm(dim=-1).max()) == pytest.approx(1.0, abs=1e-3)
+
+
+# -- catalogue tables a user writes
+ROW = {"name": "my_mug", "class": "coffee mug", "package": "pybullet", "paths": "pybullet_data/objects/mug.obj",
+       "up": "z", "split": "dev", "source": "me", "licence": "zlib", "note": "a note"}
+cells_text = st.one_of(st.sampled_from(["", " ", "mug", "coffee mug", "Coffee Mug", "z", "-z", "q", "dev", "heldout", "both",
+                                        "a;b", ";", "x.obj", "my mug", "..", '"', "a,b"]), st.text(max_size=10))
+
+
+def _csv_field(v: str) -> str:
+    return '"' + v.replace('"', '""') + '"'
+
+
+@PROFILE
+@given(edits=st.dictionaries(st.sampled_from(COLUMNS), cells_text, max_size=3),
+       drop=st.one_of(st.none(), st.sampled_from(COLUMNS)))
+def test_read_catalogue_of_edited_rows(edits, drop):
+    row = {**ROW, **edits}
+    cols = [c for c in COLUMNS if c != drop]
+    text = ",".join(cols) + "\n" + ",".join(_csv_field(row[c]) for c in cols) + "\n"
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "table.csv"
+        path.write_text(text, encoding="utf-8")
+        try:
+            rows = read_catalogue(path)
+        except CatalogueError as e:
+            assert str(path) in str(e) and "\n" not in str(e)
+            return
+    assert len(rows) == 1 and rows[0].name == row["name"].strip() and rows[0].label >= 0
