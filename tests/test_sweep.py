@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -253,14 +254,22 @@ def test_cell_ids_of_existing_specs_do_not_change():
                                                           "3aedc43c72f9", "673ebe4bbeca", "28ae93b1223a"]
 
 
+class _Saved:
+    """Stands in for a SignalResult: saves a signal folder."""
+
+    def save(self, path):
+        Path(path).mkdir(parents=True)
+        (Path(path) / "signal.pt").write_bytes(b"")
+
+
 def _fake_signal(cell):
-    return None, {"p_true_before": 0.25, "p_true_after": 0.5, "acc_before": 0.0, "acc_after": 1.0}
+    return _Saved(), {"p_true_before": 0.25, "p_true_after": 0.5, "acc_before": 0.0, "acc_after": 1.0}
 
 
 ONE = {**SPEC, "objects": ["jeep"], "signals": {"image": {"eps": [0.0157, 0.0314], "steps": [1], "views": [2]}}}
 
 
-@pytest.mark.parametrize("damage", ["truncated", "removed", "half_written", "not_its_own"])
+@pytest.mark.parametrize("damage", ["truncated", "removed", "half_written", "not_its_own", "signal_removed"])
 def test_a_damaged_cell_is_reported_and_recomputed(tmp_path, monkeypatch, damage):
     monkeypatch.setattr(sw, "_signal", _fake_signal)
     first = sw.sweep(ONE, tmp_path, progress=False)
@@ -273,11 +282,13 @@ def test_a_damaged_cell_is_reported_and_recomputed(tmp_path, monkeypatch, damage
     elif damage == "removed":
         metrics.unlink()
     elif damage == "half_written":
-        for p in folder.iterdir():
-            p.unlink()
-        (folder / "cell.json").write_text("{")
-    else:
+        shutil.rmtree(folder)
+        folder.mkdir()
+        (folder / "cell.json").write_text("{")  # as a copy cut short would leave it
+    elif damage == "not_its_own":
         metrics.write_text((tmp_path / "cells" / cells[0].id / "metrics.json").read_text())
+    else:
+        shutil.rmtree(folder / "signal")
     st = sw.status(ONE, tmp_path)
     assert list(st.state) == ["done", "damaged"]
     assert len(sw.gather(ONE, tmp_path)) == 1  # no bare JSONDecodeError; the damaged cell is left out

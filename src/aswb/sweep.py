@@ -278,12 +278,13 @@ def run_cell(cell: Cell, out) -> dict:
 
 def _metrics(out: Path, cell: Cell) -> dict | None:
     """The cell's metrics row, or None when ``cells/<id>/metrics.json`` is missing, unreadable,
-    truncated or not this cell's."""
+    truncated or not this cell's, or the signal folder the cell publishes with it is missing."""
     try:
         row = json.loads((out / "cells" / cell.id / "metrics.json").read_text())
     except (OSError, UnicodeDecodeError, ValueError):
         return None
-    return row if isinstance(row, dict) and row.get("cell") == cell.id else None
+    whole = cell.kind == "object" or (out / "cells" / cell.id / "signal").is_dir()  # object cells keep no signal
+    return row if isinstance(row, dict) and row.get("cell") == cell.id and whole else None
 
 
 def _state(out: Path, cell: Cell) -> tuple[str, str]:
