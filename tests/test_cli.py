@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+import aswb.cli
 from aswb.cli import main
 
 
@@ -183,3 +184,14 @@ def test_a_bad_spec_from_the_command_line_is_one_line(tmp_path, capsys):
     spec.write_text(SPEC_TOML.replace("seeds = [0]", "seeds = [0, 0]"))
     _one_line_error(["sweep", str(spec), "--out", str(tmp_path / "out")], capsys, "SPEC seeds: expected each value once")
     _one_line_error(["sweep", str(tmp_path / "missing.toml"), "--out", str(tmp_path / "out")], capsys, "no such file")
+
+
+def test_a_missing_optional_dependency_is_one_line(tmp_path, capsys, monkeypatch):
+    def no_ray(*args, **kwargs):
+        raise ImportError("executor='ray' needs Ray: pip install 'ray>=2.9'")
+
+    monkeypatch.setattr(aswb.cli, "sweep", no_ray)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC_TOML)
+    _one_line_error(["sweep", str(spec), "--out", str(tmp_path / "out"), "--executor", "ray"], capsys,
+                    "needs Ray: pip install")

@@ -88,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 #: the documented errors of aswb's public functions (SpecError, MeshError, CatalogueError are ValueErrors;
-#: WeightsNotFoundError, AssetsNotInstalledError FileNotFoundErrors) and of paths: one line, exit code 2
-_USER_ERRORS = (ValueError, TypeError, OSError, NotLoadedError)
+#: WeightsNotFoundError, AssetsNotInstalledError FileNotFoundErrors; ImportErrors say what to pip install)
+#: and of paths: one line, exit code 2
+_USER_ERRORS = (ValueError, TypeError, OSError, NotLoadedError, ImportError)
 
 
 def _one_line(e: BaseException) -> str:
