@@ -120,3 +120,11 @@ def test_headline_refuses_names_outside_its_folder(tmp_path, monkeypatch, source
     with pytest.raises(ValueError, match="source: expected a file name inside the headline folder"):
         headline(source, p=0.5)
     assert not (tmp_path / "x.json").exists() and not list(tmp_path.rglob("*.json"))
+
+
+@pytest.mark.parametrize("text", ['{"p": 0.5', "[1, 2]", '{"p": "high"}'])
+def test_headlines_name_a_damaged_file(tmp_path, text):
+    (tmp_path / "good.json").write_text('{"p": 0.5}')
+    (tmp_path / "bad.json").write_text(text)
+    with pytest.raises(ValueError, match=r"headline file '.*bad.json'"):
+        headlines(tmp_path)

@@ -63,10 +63,14 @@ def headline(source: str, **values: float) -> dict:
 
 
 def headlines(directory=None) -> pd.DataFrame:
-    """All recorded headlines as a tidy table (source, metric, value), sorted by source."""
+    """All recorded headlines as a tidy table (source, metric, value), sorted by source.
+
+    Raises:
+        ValueError: a file that does not parse or is not ``{metric: number}`` (the message names it).
+    """
     d = Path(directory) if directory is not None else _dir()
     rows = [{"source": p.stem, "metric": k, "value": v} for p in sorted(d.glob("*.json"))
-            for k, v in json.loads(p.read_text()).items()]
+            for k, v in _read_headlines(p).items()]
     return pd.DataFrame(rows, columns=["source", "metric", "value"])
 
 
