@@ -211,3 +211,17 @@ def test_huge_view_distribution_image_size_is_refused_at_construction():
 def test_run_object_reports_the_users_seed(seed, err, match):
     with pytest.raises(err, match=match):
         run_object(load_world("toy"), "jeep", seed=seed)
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    ({"area": 0}, ValueError, r"area: expected a surface fraction in \(0, 1\], got 0"),
+    ({"area": 1.5}, ValueError, "area: expected a finite number"),
+    ({"area": float("nan")}, ValueError, "area: expected a finite number"),
+    ({"views": 1}, ValueError, "views: expected an int >= 2, got 1"),
+    ({"views": 2.0}, TypeError, "views: expected an int >= 2"),
+    ({"eval_views": 0}, ValueError, "eval_views: expected a positive int, got 0"),
+    ({"baselines": 1}, TypeError, "baselines: expected a bool"),
+])
+def test_run_object_names_the_argument_before_any_work(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        run_object(load_world("toy"), "jeep", **kwargs)

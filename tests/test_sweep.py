@@ -232,6 +232,7 @@ def test_duplicate_values_are_refused_naming_the_key_and_value(edit, match):
     ("object", "alpha", 0, "SPEC signals.object.alpha"),
     ("object", "area", 0, r"SPEC signals.object.area: area: expected an image fraction in \(0, 1\]"),
     ("object", "area", 1.5, "SPEC signals.object.area"),
+    ("object", "views", 1, "SPEC signals.object.views: expected an int >= 2"),  # run_object trains on easy + hard
 ])
 def test_values_that_could_never_run_are_refused_at_load(kind, name, value, match):
     spec = json.loads(json.dumps(SPEC))

@@ -174,7 +174,7 @@ def _axis(kind: str, name: str, values) -> tuple:
     for v in values:
         _expect(isinstance(v, types) and not isinstance(v, bool), key, " or ".join(t.__name__ for t in types), v)
         _expect(not isinstance(v, (int, float)) or v >= 0, key, "a value >= 0", v)
-        least = 2 if (kind, name) == ("texture", "views") else 1  # one view per condition at least
+        least = 2 if name == "views" and kind in ("texture", "object") else 1  # a view per training condition
         _expect(not (types == (int,) and v < least), key, f"an int >= {least}", v)
         _expect(name != "condition" or v in CONDITION_NAMES, key, f"a viewing condition of {CONDITION_NAMES}", v)
         try:
