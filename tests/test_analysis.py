@@ -172,3 +172,39 @@ def test_color_stats_errors(jeep):
         an.color_stats(torch.rand(2, 2, 2, 3), torch.rand(2, 2, 2, 3))
     with pytest.raises(ValueError, match="used_texels"):
         an.used_texels(Mesh(jeep.verts, jeep.faces))
+
+
+# -- issue 22: NaN and inf never pass through, and messages name the argument the user passed
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_perturbation_image_refuses_non_finite_delta(bad):
+    delta = torch.zeros(3, 8, 8)
+    delta[1, 2, 3] = bad
+    with pytest.raises(ValueError, match="delta: expected finite values, got 1 NaN/inf entries"):
+        an.perturbation_image(delta)
+
+
+def test_perturbation_image_refuses_integer_delta():
+    with pytest.raises(TypeError, match="delta: expected a float tensor"):
+        an.perturbation_image(torch.zeros(3, 8, 8, dtype=torch.int64))
+
+
+def test_class_likeness_refuses_nan_delta():
+    images = torch.rand(4, 3, 8, 8)
+    delta = torch.full((3, 8, 8), float("nan"))
+    with pytest.raises(ValueError, match="delta: expected finite values"):
+        an.class_likeness(delta, images, torch.tensor([0, 0, 1, 1]), 0, tiny())
+
+
+@pytest.mark.parametrize("faces, err, match", [
+    (torch.ones(5, dtype=torch.bool), ValueError, r"faces: expected shape"),
+    ("all", TypeError, "faces: expected a bool tensor"),
+    (None, None, None),
+])
+def test_used_texels_names_faces(jeep, faces, err, match):
+    if err is None:
+        assert an.used_texels(jeep, faces).dtype == torch.bool
+        return
+    with pytest.raises(err, match=match):  # not uv_face_mask's name for it
+        an.used_texels(jeep, faces)
+    with pytest.raises(ValueError, match="faces: the mask is empty"):
+        an.used_texels(jeep, torch.zeros(jeep.num_faces, dtype=torch.bool))

@@ -162,3 +162,22 @@ def test_pgd_and_attack_image_share_one_default_start(clf):
     assert r.settings["random_start"] is True
     assert torch.equal(attacks.pgd(clf, x, 1, eps=8 / 255, steps=2), r.extra["images"])
     assert not torch.equal(attacks.pgd(clf, x, 1, eps=8 / 255, steps=2, random_start=False), r.extra["images"])
+
+
+# -- issue 22: a NaN or inf perturbation is refused, naming delta
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+@pytest.mark.parametrize("per_class", [False, True])
+def test_apply_universal_refuses_non_finite_delta(bad, per_class):
+    images = torch.rand(2, 3, 8, 8)
+    delta = torch.zeros(4, 3, 8, 8) if per_class else torch.zeros(3, 8, 8)
+    delta.view(-1)[5] = bad
+    with pytest.raises(ValueError, match="delta: expected finite values, got 1 NaN/inf entries"):
+        attacks.apply_universal(images, delta, labels=0 if per_class else None)
+
+
+def test_apply_universal_refuses_integer_delta_and_keeps_the_range():
+    images = torch.rand(2, 3, 8, 8)
+    with pytest.raises(TypeError, match="delta: expected a float tensor"):
+        attacks.apply_universal(images, torch.ones(3, 8, 8, dtype=torch.int64))
+    out = attacks.apply_universal(images, torch.full((3, 8, 8), 2.0))
+    assert out.shape == images.shape and float(out.min()) >= 0 and float(out.max()) <= 1

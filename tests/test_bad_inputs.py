@@ -1,10 +1,13 @@
 """Bad input across the public API gets a clear error that names the argument, never silent
 garbage or a traceback from deep inside torch/numpy/json (the checks live in aswb._checks)."""
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 import torch
 
 from aswb import evaluate, load_world, toyworld as tw
+from aswb.experiment import run_object
 from aswb.models import predict
 from aswb.render import MeshError, Scene, load_mesh, orbit
 from aswb.signals import assist_image, controls, eot_patch
@@ -175,3 +178,50 @@ def test_controls_of_images_check_their_mask():
         controls(torch.rand(2, 3, 16, 16), torch.ones(3, 16, 16, dtype=torch.bool))
     with pytest.raises(ValueError, match="original: expected a UV texture"):
         controls(torch.rand(16, 16, 4))
+
+
+# -- issue 22: sizes and counts are checked against a stated memory budget before anything is allocated
+@pytest.mark.parametrize("call, match", [
+    (lambda w, m: w.bank(m, 10**6), r"n: 1000000 views of 64 x 64 px .* would need about 610.4 GiB, more than the "
+                                    r"memory budget of 16 GiB"),
+    (lambda w, m: w.sampler(m, 10**6), r"n: 1000000 views .* GiB"),
+    (lambda w, m: w.views.render(m, 10**6), r"n: 1000000 views .* GiB"),
+    (lambda w, m: w.views.render(m, 1, size=100000), r"size: 100000 x 100000 px .* is too large"),
+    (lambda w, m: w.views.bank(m, 2, size=100000), r"size: 100000 x 100000 px .* is too large"),
+    (lambda w, m: w.views.backgrounds(10**6, size=512), r"n: 1000000 views of 512 x 512 px .* GiB"),
+])
+def test_huge_banks_and_renders_are_refused_naming_the_argument(call, match):
+    w = load_world("toy")
+    with pytest.raises(ValueError, match=match):
+        call(w, tw.mesh("jeep", 0))
+
+
+def test_huge_view_distribution_image_size_is_refused_at_construction():
+    views = load_world("toy").views
+    with pytest.raises(ValueError, match=r"image_size: 100000 x 100000 px"):
+        replace(views, image_size=100000)
+
+
+# -- issue 22: the message names the seed the user passed, not one derived from it
+@pytest.mark.parametrize("seed, err, match", [
+    (-20, ValueError, r"seed: expected an int in \[0, 2\*\*31\), got -20$"),
+    (1.5, TypeError, "seed: expected an int"),
+    ("a", TypeError, "seed: expected an int"),
+])
+def test_run_object_reports_the_users_seed(seed, err, match):
+    with pytest.raises(err, match=match):
+        run_object(load_world("toy"), "jeep", seed=seed)
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    ({"area": 0}, ValueError, r"area: expected a surface fraction in \(0, 1\], got 0"),
+    ({"area": 1.5}, ValueError, "area: expected a finite number"),
+    ({"area": float("nan")}, ValueError, "area: expected a finite number"),
+    ({"views": 1}, ValueError, "views: expected an int >= 2, got 1"),
+    ({"views": 2.0}, TypeError, "views: expected an int >= 2"),
+    ({"eval_views": 0}, ValueError, "eval_views: expected a positive int, got 0"),
+    ({"baselines": 1}, TypeError, "baselines: expected a bool"),
+])
+def test_run_object_names_the_argument_before_any_work(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        run_object(load_world("toy"), "jeep", **kwargs)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+import aswb.cli
 from aswb.cli import main
 
 
@@ -114,5 +116,82 @@ def test_notebooks_inplace_stores_outputs_without_timestamps_and_keeps_failed_on
 
 
 def test_notebooks_missing_path_is_a_clear_error(tmp_path, capsys):
-    assert main(["notebooks", str(tmp_path / "nope.ipynb"), "--out", str(tmp_path)]) == 1
-    assert "no such notebook" in capsys.readouterr().out
+    assert main(["notebooks", str(tmp_path / "nope.ipynb"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("aswb notebooks: no such notebook") and err.count("\n") == 1
+
+
+# -- every error a user can fix: one line on stderr, exit code 2, no traceback (issue 22)
+def _one_line_error(argv, capsys, match: str) -> None:
+    assert main(argv) == 2
+    cap = capsys.readouterr()
+    assert cap.err.count("\n") == 1 and "Traceback" not in cap.err, cap.err
+    assert cap.err.startswith(f"aswb {argv[0]}: ") and match in cap.err, cap.err
+
+
+SPEC_TOML = 'world = "toy"\nobjects = ["jeep"]\nclassifiers = ["resnet18"]\nseeds = [0]\n[signals.image]\nsteps = [1]\n'
+
+
+@pytest.mark.parametrize("where, match", [
+    ("file", "--out: expected a folder"),
+    ("under_file", "which lies under the file"),
+])
+def test_sweep_out_that_cannot_be_a_folder_is_one_line(tmp_path, capsys, where, match):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC_TOML)
+    (tmp_path / "f").write_text("x")
+    out = tmp_path / "f" if where == "file" else tmp_path / "f" / "sub" / "out"
+    _one_line_error(["sweep", str(spec), "--out", str(out)], capsys, match)
+    _one_line_error(["sweep", str(spec), "--out", str(out), "--status"] if where == "file" else
+                    ["sweep", str(spec), "--out", str(out)], capsys, "--out")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_sweep_out_in_an_unwritable_folder_is_one_line(tmp_path, capsys):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC_TOML)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    _one_line_error(["sweep", str(spec), "--out", str(locked / "out")], capsys, "is not writable")
+
+
+def test_sweep_out_in_an_unwritable_folder_is_one_line_even_as_root(tmp_path, capsys, monkeypatch):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC_TOML)
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as a user without write permission sees it
+    _one_line_error(["sweep", str(spec), "--out", str(tmp_path / "out")], capsys, "is not writable")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("extra, match", [
+    (["--views-per-step", "1"], "--views-per-step: expected at least 2"),
+    (["--object", "nope"], "--object: expected an object of the toy world"),
+    (["--arch", "resnet99"], "--arch: expected a classifier of the toy world"),
+])
+def test_demo_bad_arguments_are_one_line(tmp_path, capsys, extra, match):
+    _one_line_error(["demo", "--world", "toy", "--out", str(tmp_path), "--size", "16", "--views", "1", *extra],
+                    capsys, match)
+    assert not (tmp_path / "demo_render.png").exists()  # refused before anything is rendered
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    with pytest.raises(ValueError, match="--object"):
+        main(["--debug", "demo", "--world", "toy", "--out", str(tmp_path), "--object", "nope"])
+
+
+def test_a_bad_spec_from_the_command_line_is_one_line(tmp_path, capsys):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC_TOML.replace("seeds = [0]", "seeds = [0, 0]"))
+    _one_line_error(["sweep", str(spec), "--out", str(tmp_path / "out")], capsys, "SPEC seeds: expected each value once")
+    _one_line_error(["sweep", str(tmp_path / "missing.toml"), "--out", str(tmp_path / "out")], capsys, "no such file")
+
+
+def test_a_missing_optional_dependency_is_one_line(tmp_path, capsys, monkeypatch):
+    def no_ray(*args, **kwargs):
+        raise ImportError("executor='ray' needs Ray: pip install 'ray>=2.9'")
+
+    monkeypatch.setattr(aswb.cli, "sweep", no_ray)
+    spec = tmp_path / "spec.toml"
+    spec.write_text(SPEC_TOML)
+    _one_line_error(["sweep", str(spec), "--out", str(tmp_path / "out"), "--executor", "ray"], capsys,
+                    "needs Ray: pip install")

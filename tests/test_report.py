@@ -111,3 +111,20 @@ def test_claims_catch_a_signal_replaced_by_the_original(tmp_path, monkeypatch):
         check_claims(tmp_path, dict(_ref(), claims={"00": ["a = b"]}))
     with pytest.raises(ValueError, match="expected {'tolerances'"):
         check_claims(tmp_path, dict(_ref(), claims=["a > b"]))
+
+
+# -- issue 22: a headline never writes outside the headline folder
+@pytest.mark.parametrize("source", ["../x", "a/b", "..", ".", "a\\b", "/abs", "x\0y"])
+def test_headline_refuses_names_outside_its_folder(tmp_path, monkeypatch, source):
+    monkeypatch.setenv("ASWB_HEADLINES", str(tmp_path / "heads"))
+    with pytest.raises(ValueError, match="source: expected a file name inside the headline folder"):
+        headline(source, p=0.5)
+    assert not (tmp_path / "x.json").exists() and not list(tmp_path.rglob("*.json"))
+
+
+@pytest.mark.parametrize("text", ['{"p": 0.5', "[1, 2]", '{"p": "high"}'])
+def test_headlines_name_a_damaged_file(tmp_path, text):
+    (tmp_path / "good.json").write_text('{"p": 0.5}')
+    (tmp_path / "bad.json").write_text(text)
+    with pytest.raises(ValueError, match=r"headline file '.*bad.json'"):
+        headlines(tmp_path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 import torch
 
-from aswb import sweep as sw
+from aswb import cli, sweep as sw
 
 ARCH = "shufflenet_v2_x1_0"
 SPEC = {  # 2 objects x (2 image budgets + 1 texture) x 1 seed = 6 cells, tiny settings
@@ -202,3 +203,133 @@ def test_a_failing_cell_is_recorded_and_retried(tmp_path, monkeypatch):
     table = sw.sweep(spec, tmp_path, progress=False)  # the rerun retries it
     assert len(table) == 1 and list(sw.status(spec, tmp_path).state) == ["done"]
     assert not (tmp_path / "failed" / f"{calls[0]}.txt").exists()
+
+
+# -- issue 22: sweeps never double-count, and a value that could never run is refused at load
+@pytest.mark.parametrize("edit, match", [
+    (lambda s: s.update(seeds=[0, 0]), r"SPEC seeds: expected each value once .* got 0 and 0"),
+    (lambda s: s.update(objects=["jeep", "streetcar", "jeep"]), "SPEC objects: expected each value once"),
+    (lambda s: s.update(classifiers=[ARCH, ARCH]), "SPEC classifiers: expected each value once"),
+    (lambda s: s["signals"]["image"].update(eps=[0, 0.0]), r"SPEC signals.image.eps: expected each value once.* 0 and 0.0"),
+    (lambda s: s["signals"]["image"].update(steps=[2, 2]), "SPEC signals.image.steps: expected each value once"),
+])
+def test_duplicate_values_are_refused_naming_the_key_and_value(edit, match):
+    spec = json.loads(json.dumps(SPEC))
+    edit(spec)
+    with pytest.raises(sw.SpecError, match=match):
+        sw.load_spec(spec)
+
+
+@pytest.mark.parametrize("kind, name, value, match", [
+    ("image", "eps", float("inf"), "eps: expected a finite number"),
+    ("image", "eps", float("nan"), "SPEC signals.image.eps"),
+    ("image", "norm", "l3", r"norm: expected one of \('linf', 'l2'\)"),
+    ("image", "condition", "medium", "SPEC signals.image.condition: expected a viewing condition"),
+    ("texture", "condition", "medium", "SPEC signals.texture.condition: expected a viewing condition"),
+    ("texture", "step_rule", "adma", "SPEC signals.texture.step_rule: step_rule: expected one of"),
+    ("texture", "alpha", 0, "SPEC signals.texture.alpha: alpha: expected a finite number > 0"),
+    ("image", "alpha", 0.0, "SPEC signals.image.alpha"),
+    ("object", "alpha", 0, "SPEC signals.object.alpha"),
+    ("object", "area", 0, r"SPEC signals.object.area: area: expected an image fraction in \(0, 1\]"),
+    ("object", "area", 1.5, "SPEC signals.object.area"),
+    ("object", "views", 1, "SPEC signals.object.views: expected an int >= 2"),  # run_object trains on easy + hard
+])
+def test_values_that_could_never_run_are_refused_at_load(kind, name, value, match):
+    spec = json.loads(json.dumps(SPEC))
+    spec["signals"].setdefault(kind, {})[name] = [value]
+    with pytest.raises(sw.SpecError, match=match):
+        sw.load_spec(spec)
+
+
+def test_equal_settings_written_differently_have_one_cell_id():
+    as_int = {**SPEC, "signals": {"image": {"eps": [0], "alpha": [1], "steps": [2]}, "object": {"area": [1]}}}
+    as_float = {**SPEC, "signals": {"image": {"eps": [0.0], "alpha": [1.0], "steps": [2]}, "object": {"area": [1.0]}}}
+    a, b = sw.load_spec(as_int).cells(), sw.load_spec(as_float).cells()
+    assert [c.id for c in a] == [c.id for c in b] and len({c.id for c in a}) == len(a)
+    assert all(type(c.settings["eps"]) is float for c in a if c.kind == "image")
+
+
+def test_cell_ids_of_existing_specs_do_not_change():
+    """Ids computed before numbers were normalised (issue 22): finished cells of old sweeps stay done."""
+    assert [c.id for c in sw.load_spec(SPEC).cells()] == ["9f876a00d1f4", "adcc77f91a84", "6f145b6bfbe1",
+                                                          "3aedc43c72f9", "673ebe4bbeca", "28ae93b1223a"]
+
+
+class _Saved:
+    """Stands in for a SignalResult: saves a signal folder."""
+
+    def save(self, path):
+        Path(path).mkdir(parents=True)
+        (Path(path) / "signal.pt").write_bytes(b"")
+
+
+def _fake_signal(cell):
+    return _Saved(), {"p_true_before": 0.25, "p_true_after": 0.5, "acc_before": 0.0, "acc_after": 1.0}
+
+
+ONE = {**SPEC, "objects": ["jeep"], "signals": {"image": {"eps": [0.0157, 0.0314], "steps": [1], "views": [2]}}}
+
+
+@pytest.mark.parametrize("damage", ["truncated", "removed", "half_written", "not_its_own", "signal_removed"])
+def test_a_damaged_cell_is_reported_and_recomputed(tmp_path, monkeypatch, damage):
+    monkeypatch.setattr(sw, "_signal", _fake_signal)
+    first = sw.sweep(ONE, tmp_path, progress=False)
+    assert len(first) == 2
+    cells = sw.load_spec(ONE).cells()
+    folder = tmp_path / "cells" / cells[1].id
+    metrics = folder / "metrics.json"
+    if damage == "truncated":
+        metrics.write_text(metrics.read_text()[:20])
+    elif damage == "removed":
+        metrics.unlink()
+    elif damage == "half_written":
+        shutil.rmtree(folder)
+        folder.mkdir()
+        (folder / "cell.json").write_text("{")  # as a copy cut short would leave it
+    elif damage == "not_its_own":
+        metrics.write_text((tmp_path / "cells" / cells[0].id / "metrics.json").read_text())
+    else:
+        shutil.rmtree(folder / "signal")
+    st = sw.status(ONE, tmp_path)
+    assert list(st.state) == ["done", "damaged"]
+    assert len(sw.gather(ONE, tmp_path)) == 1  # no bare JSONDecodeError; the damaged cell is left out
+    table = sw.sweep(ONE, tmp_path, progress=False)  # recomputed
+    assert list(table.cell) == [c.id for c in cells] and list(sw.status(ONE, tmp_path).state) == ["done", "done"]
+    assert list(pd.read_csv(tmp_path / "results.csv").cell) == [c.id for c in cells]  # one row per cell
+
+
+def test_status_of_a_damaged_cell_from_the_command_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sw, "_signal", _fake_signal)
+    sw.sweep(ONE, tmp_path / "out", progress=False)
+    cell = sw.load_spec(ONE).cells()[0]
+    (tmp_path / "out" / "cells" / cell.id / "metrics.json").write_text('{"cell": "')
+    assert cli.main(["sweep", str(toml(ONE, tmp_path / "spec.toml")), "--out", str(tmp_path / "out"), "--status"]) == 0
+    out = capsys.readouterr().out
+    assert "1 done, 0 pending, 0 failed of 2 cells (1 damaged" in out and f"damaged {cell.id}" in out
+
+
+def test_a_failed_cells_reason_is_printed_with_its_id(tmp_path, monkeypatch, capsys):
+    def broken(cell):
+        raise RuntimeError("out of memory (simulated)")
+
+    monkeypatch.setattr(sw, "_signal", broken)
+    sw.sweep(ONE, tmp_path, progress=False)
+    err = capsys.readouterr().err
+    for c in sw.load_spec(ONE).cells():
+        assert f"cell {c.id} (jeep {ARCH} image seed 0) failed: RuntimeError: out of memory (simulated)" in err
+    st = sw.status(ONE, tmp_path)
+    assert list(st.state) == ["failed", "failed"] and set(st.reason) == {"RuntimeError: out of memory (simulated)"}
+
+
+def test_no_progress_bar_from_the_command_line_with_aswb_progress_0(tmp_path, monkeypatch, capsys):
+    seen = []
+    monkeypatch.setattr(cli, "sweep", lambda *a, **k: seen.append(k["progress"]) or pd.DataFrame())
+    monkeypatch.setattr(cli, "status", lambda spec, out: pd.DataFrame({"state": []}))
+    spec = toml(ONE, tmp_path / "spec.toml")
+    for env, want in (("0", False), ("1", True), (None, True)):
+        if env is None:
+            monkeypatch.delenv("ASWB_PROGRESS", raising=False)
+        else:
+            monkeypatch.setenv("ASWB_PROGRESS", env)
+        cli.main(["sweep", str(spec), "--out", str(tmp_path / "out")])
+        assert seen[-1] is want

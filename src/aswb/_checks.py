@@ -303,3 +303,50 @@ def image_mask(mask, shape) -> torch.Tensor | None:
     if not bool(m.flatten(1).any(1).all()):
         raise ValueError("mask: empty for at least one image (no pixel may change)")
     return m
+
+
+# =========================================================================== memory budgets
+# What a user types must not reach the allocator or native code unbounded: sizes and counts are
+# checked against these budgets before anything is allocated, with a message that names the
+# argument and the estimate.
+
+#: memory budget of one allocation a user's arguments ask for (a batch of renders, an atlas bake): 16 GiB
+MAX_BATCH_BYTES = 16 * 2**30
+#: bytes one rendered pixel needs (fragment buffers: face index, barycentrics, depth; image and background)
+RENDER_BYTES_PER_PIXEL = 40
+#: bytes one texel of :func:`aswb.render.unwrap` needs while it bakes (owner keys, barycentrics, pull-push levels)
+ATLAS_BYTES_PER_TEXEL = 100
+#: the widest margin (texels between charts) passed to xatlas; it also stays below size // 8 (at least 2 allowed):
+#: wider margins make xatlas run for minutes or crash the interpreter
+MAX_ATLAS_MARGIN = 64
+
+
+def check_memory(nbytes: int, name: str, what: str) -> None:
+    """Refuse an allocation estimated at ``nbytes`` bytes above :data:`MAX_BATCH_BYTES`: a ValueError
+    naming the argument ``name``, ``what`` is asked for (e.g. "1000000 views of 64 x 64 px") and the estimate."""
+    if nbytes > MAX_BATCH_BYTES:
+        raise ValueError(f"{name}: {what} would need about {nbytes / 2**30:,.1f} GiB, more than the memory budget "
+                         f"of {MAX_BATCH_BYTES / 2**30:.0f} GiB (aswb._checks.MAX_BATCH_BYTES); ask for less at a time")
+
+
+def check_render_batch(n: int, size: int, supersample: int = 1, n_name: str = "n", size_name: str = "size") -> None:
+    """``n`` renders of ``size`` x ``size`` px (each rasterised at ``size * supersample``) within the budgets:
+    one view within :data:`MAX_RENDER_PIXELS` (blames ``size_name``), the batch within :data:`MAX_BATCH_BYTES`
+    (blames ``n_name``). ``n``, ``size``, ``supersample``: positive ints."""
+    side = size * supersample
+    if side * side > MAX_RENDER_PIXELS:
+        raise ValueError(f"{size_name}: {size} x {size} px (rasterised at {side} x {side}) is too large: at most "
+                         f"{MAX_RENDER_PIXELS} pixels a view are rasterised (8192 x 8192); it would need about "
+                         f"{side * side * RENDER_BYTES_PER_PIXEL / 2**30:,.0f} GiB per view")
+    check_memory(n * side * side * RENDER_BYTES_PER_PIXEL, n_name,
+                 f"{n} views of {size} x {size} px (rasterised at {side} x {side})")
+
+
+def check_atlas(size: int, margin: int) -> None:
+    """An atlas of ``size`` x ``size`` texels within :data:`MAX_BATCH_BYTES`, and a ``margin`` (texels) in
+    [0, min(MAX_ATLAS_MARGIN, max(2, size // 8))]: bounded before xatlas sees them. ``size``, ``margin``: ints."""
+    check_memory(size * size * ATLAS_BYTES_PER_TEXEL, "size", f"a {size} x {size} texture atlas")
+    most = min(MAX_ATLAS_MARGIN, max(2, size // 8))
+    if not 0 <= margin <= most:
+        raise ValueError(f"margin: expected an int in [0, {most}] for a {size} x {size} atlas (at most size // 8 and "
+                         f"{MAX_ATLAS_MARGIN} texels), got {margin}")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import _describe, check_eps, check_image, check_int, class_labels, image_mask
+from ._checks import _describe, check_eps, check_finite, check_image, check_int, class_labels, image_mask
 from .models import classifier_list, predict
 from .signals.constraints import Constraint
 from .signals.image import pgd_images, universal_assist
@@ -149,11 +149,17 @@ def universal(classifiers, images: torch.Tensor, labels, eps: float, alpha: floa
 
 
 def apply_universal(images: torch.Tensor, delta: torch.Tensor, labels=None) -> torch.Tensor:
-    """``clamp(images + δ, 0, 1)``; δ (3, H, W), or (num_classes, 3, H, W) with ``labels`` picking each image's row."""
+    """``clamp(images + δ, 0, 1)``; δ (3, H, W), or (num_classes, 3, H, W) with ``labels`` picking each image's row.
+
+    images: (B, 3, H, W) float in [0, 1]; δ: float, finite (NaN or inf raise a ValueError naming ``delta``).
+    Returns (B, 3, H, W) in [0, 1]."""
     images = check_image(images, "images", channels_last=False)
+    if isinstance(delta, torch.Tensor) and not delta.is_floating_point():
+        raise TypeError(f"delta: expected a float tensor (3, H, W) or (K, 3, H, W), got {_describe(delta)}")
     if not isinstance(delta, torch.Tensor) or delta.dim() not in (3, 4) or tuple(delta.shape[-3:]) != tuple(images.shape[1:]):
         raise ValueError(f"delta: expected (3, H, W) or (K, 3, H, W) matching images {tuple(images.shape[1:])}, "
                          f"got {_describe(delta)}")
+    check_finite(delta.detach(), "delta")
     if delta.dim() == 4:
         if labels is None:
             raise ValueError("labels: needed to apply per-class perturbations (K, 3, H, W)")

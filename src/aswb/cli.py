@@ -1,4 +1,9 @@
-"""Command line: ``python -m aswb <command> [options]`` (also installed as ``aswb``)."""
+"""Command line: ``python -m aswb <command> [options]`` (also installed as ``aswb``).
+
+Every error the user can fix (a bad argument, a missing or unwritable path, a malformed SPEC) is
+one line on stderr, ``aswb <command>: <what was expected and what arrived>``, and exit code 2;
+``aswb --debug <command> ...`` shows the traceback instead.
+"""
 from __future__ import annotations
 
 import argparse
@@ -11,14 +16,15 @@ import torch
 
 from . import evaluate
 from ._files import write_file
+from ._progress import show_progress
 from ._seed import default_device
 from .experiment import run_object, save_run
 from .models import predict
 from .render import Lights, Scene, orbit
 from .report import headlines, store_reference
-from .sweep import SpecError, load_spec, status, sweep
+from .sweep import load_spec, status, sweep
 from .viz import image_grid
-from .world import WORLDS, load_world
+from .world import WORLDS, NotLoadedError, load_world
 
 __all__ = ["main"]
 
@@ -26,6 +32,7 @@ __all__ = ["main"]
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the chosen command, return its exit code."""
     parser = argparse.ArgumentParser(prog="aswb", description="Assistive Signals Workbench.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error, not one line")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser("demo", help="the main job: make an object easier to recognise (renders, signals, "
                                        "controls, held-out views)")
@@ -52,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                                           "and print their headline results")
     nb.add_argument("paths", nargs="*", type=Path, help="notebooks (default: notebooks/*.ipynb)")
     nb.add_argument("--out", type=Path, default=Path("outputs/notebooks"))
-    nb.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    nb.add_argument("--timeout", type=_positive_int, default=900, help="seconds per cell")
     nb.add_argument("--inplace", action="store_true",
                     help="store the outputs back into each notebook (what `make test` compares with), "
                          "without execution timestamps; a notebook that fails is left as it was and its "
@@ -71,7 +78,40 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--status", action="store_true", help="only say which cells are done, pending or failed")
     sw.set_defaults(run=_sweep)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except _USER_ERRORS as e:
+        if args.debug:
+            raise
+        print(f"aswb {args.command}: {_one_line(e)}", file=sys.stderr)
+        return 2
+
+
+#: the documented errors of aswb's public functions (SpecError, MeshError, CatalogueError are ValueErrors;
+#: WeightsNotFoundError, AssetsNotInstalledError FileNotFoundErrors; ImportErrors say what to pip install)
+#: and of paths: one line, exit code 2
+_USER_ERRORS = (ValueError, TypeError, OSError, NotLoadedError, ImportError)
+
+
+def _one_line(e: BaseException) -> str:
+    """An exception's message on one line (a KeyError's without the quotes str() adds)."""
+    msg = e.args[0] if isinstance(e, KeyError) and len(e.args) == 1 and isinstance(e.args[0], str) else str(e)
+    return " ".join(msg.split()) or type(e).__name__
+
+
+def _writable_folder(path: Path, flag: str = "--out") -> Path:
+    """``path`` as a folder that can be created (or exists) and written to; a ValueError naming
+    ``flag`` for a file, a path under a file, or a folder without write permission."""
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{flag}: expected a folder, got {str(path)!r}, which is a file")
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"{flag}: expected a folder, got {str(path)!r}, which lies under the file {str(parent)!r}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{flag}: the folder {str(parent)!r} is not writable (for {str(path)!r})")
+    return path
 
 
 def _positive_int(s: str) -> int:
@@ -85,12 +125,15 @@ def _positive_int(s: str) -> int:
 
 
 #: demo defaults per world: object, classifier, steps, fresh views per step, held-out views per condition
+#: the conditions the demo's signals are optimised over (one fresh view of each per step at least)
+_TRAIN = ("easy", "hard")
 _DEMO = {"real": ("red_coffee_mug", "efficientnet_lite0", 40, 4, 12), "imagenet": ("red_coffee_mug", "resnet50", 40, 4, 12),
          "toy": ("jeep", "resnet18", 60, 8, 24)}
 
 
 def _demo(args: argparse.Namespace) -> int:
     t = [time.perf_counter()]
+    _writable_folder(args.out)
     world = load_world(args.world)
     args.loaded_world = world
     # a world registered by a user: its first object and classifier
@@ -98,6 +141,15 @@ def _demo(args: argparse.Namespace) -> int:
     for k, v in zip(("object", "arch", "steps", "views_per_step", "eval_views"), defaults):
         if getattr(args, k) is None:
             setattr(args, k, v)
+    if args.object not in world.objects:  # checked before anything is rendered
+        raise ValueError(f"--object: expected an object of the {args.world} world {list(world.objects)}, "
+                         f"got {args.object!r}")
+    if args.arch not in world.classifiers:
+        raise ValueError(f"--arch: expected a classifier of the {args.world} world {list(world.classifiers)}, "
+                         f"got {args.arch!r}")
+    if args.views_per_step < len(_TRAIN):
+        raise ValueError(f"--views-per-step: expected at least {len(_TRAIN)} (one view of each training "
+                         f"condition {_TRAIN} per step), got {args.views_per_step}")
     mesh = world.mesh(args.object)  # a held-out instance where the world has several
     lights = {
         "warm key, upper left": Lights(ambient=0.35, direction=(-1.0, 1.2, 0.6), intensity=0.9,
@@ -141,7 +193,7 @@ def _signals(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     world = args.loaded_world
     run = run_object(world, args.object, source=args.arch, steps=args.steps, views=args.views_per_step,
-                     eval_views=args.eval_views, progress=True)
+                     eval_views=args.eval_views, train_conditions=_TRAIN, progress=_progress())
     save_run(run, args.out / "signals")
     mine = run.frame[run.frame.model == args.arch]
     table = evaluate.condition_table(mine)
@@ -181,12 +233,13 @@ def _notebooks(args: argparse.Namespace) -> int:
 
     paths = args.paths or sorted(Path("notebooks").glob("*.ipynb"))
     if not paths:
-        print("no notebooks found")
-        return 1
+        raise FileNotFoundError("no notebooks found: expected notebooks/*.ipynb or notebook paths")
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
-        print(f"no such notebook: {', '.join(missing)}")
-        return 1
+        raise FileNotFoundError(f"no such notebook: {', '.join(missing)}")
+    _writable_folder(args.out)
+    if args.store_headlines is not None and args.store_headlines.is_dir():
+        raise ValueError(f"--store-headlines: expected a JSON file, got the folder {str(args.store_headlines)!r}")
     args.out.mkdir(parents=True, exist_ok=True)
     heads = (args.out / "headlines").resolve()
     for old in heads.glob("*.json"):  # a table of this run only, not of notebooks that failed now
@@ -227,22 +280,29 @@ def _notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress() -> bool:
+    """A command line shows its progress bars unless ``$ASWB_PROGRESS`` turns them off."""
+    return show_progress(None) if os.environ.get("ASWB_PROGRESS") is not None else True
+
+
 def _sweep(args: argparse.Namespace) -> int:
-    try:
-        spec = load_spec(args.spec)
-        if args.status:
-            st = status(spec, args.out)
-            counts = st.state.value_counts()
-            print(", ".join(f"{counts.get(k, 0)} {k}" for k in ("done", "pending", "failed")) + f" of {len(st)} cells")
-            for row in st[st.state == "failed"].itertuples():
-                print(f"failed {row.cell}: {row.object} {row.classifier} {row.kind} seed {row.seed} {row.settings} "
-                      f"(see {args.out / 'failed' / (row.cell + '.txt')})")
-            return 0
-        table = sweep(spec, args.out, executor=args.executor, workers=args.workers, address=args.address,
-                      progress=True)
-    except (SpecError, FileNotFoundError) as e:
-        print(f"aswb sweep: {e}", file=sys.stderr)
-        return 2
+    spec = load_spec(args.spec)
+    if args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"--out: expected a folder, got {str(args.out)!r}, which is a file")
+    if args.status:
+        st = status(spec, args.out)
+        counts = st.state.value_counts()
+        print(", ".join(f"{counts.get(k, 0)} {k}" for k in ("done", "pending", "failed")) + f" of {len(st)} cells"
+              + (f" ({counts['damaged']} damaged: recomputed by the next run)" if counts.get("damaged", 0) else ""))
+        for row in st[st.state.isin(("failed", "damaged"))].itertuples():
+            why = (f"{row.reason} (see {args.out / 'failed' / (row.cell + '.txt')})" if row.state == "failed"
+                   else f"{args.out / 'cells' / row.cell} has no valid metrics.json")
+            print(f"{row.state} {row.cell}: {row.object} {row.classifier} {row.kind} seed {row.seed} {row.settings}: "
+                  f"{why}")
+        return 0
+    _writable_folder(args.out)
+    table = sweep(spec, args.out, executor=args.executor, workers=args.workers, address=args.address,
+                  progress=_progress())
     st = status(spec, args.out)
     failed = int((st.state == "failed").sum())
     print(f"{len(table)} of {len(st)} cells done -> {args.out / 'results.csv'}"

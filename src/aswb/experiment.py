@@ -12,6 +12,7 @@ import pandas as pd
 import torch
 
 from . import evaluate
+from ._checks import check_bool, check_int, check_number, check_seed
 from .render import subdivide
 from .signals import (SignalResult, assist_texture, controls, eot_patch, face_patch, faces_to_mask, most_visible_face,
                       patch_to_texture)
@@ -127,6 +128,14 @@ def run_object(world, cls: str, source: str = "resnet18", area: float = 0.10, st
     Returns:
         :class:`ObjectRun`.
     """
+    # the user's arguments under their own names, before any work (and before offsets such as 100 * seed)
+    seed = check_seed(seed)
+    if not 0 < check_number(area, "area", hi=1.0):
+        raise ValueError(f"area: expected a surface fraction in (0, 1], got {area}")
+    n_train = 1 if isinstance(train_conditions, str) else len(tuple(train_conditions))
+    check_int(views, "views", lo=max(1, n_train))  # at least one fresh view per training condition
+    check_int(eval_views, "eval_views", lo=1)
+    check_bool(baselines, "baselines")
     label = world.label(cls)
     mesh = fine_mesh(world.mesh(cls))
     tex = mesh.textures[0]

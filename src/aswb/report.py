@@ -33,7 +33,8 @@ class Headline(dict):
 
 
 def headline(source: str, **values: float) -> dict:
-    """Record a notebook's headline numbers (e.g. ``headline("00_tour", p_true_before=0.41, p_true_after=0.87)``).
+    """Record a notebook's headline numbers (e.g. ``headline("00_tour", p_true_before=0.41, p_true_after=0.87)``);
+    ``source`` is a file name inside the headline folder (no path separators, not "..").
 
     Values must be finite real numbers (Python, numpy scalars, or one-element tensors / arrays);
     they are written at full precision to ``<headline dir>/<source>.json`` (rounding is for
@@ -41,6 +42,9 @@ def headline(source: str, **values: float) -> dict:
     """
     if not isinstance(source, str) or not source:
         raise ValueError(f"source: expected a non-empty name, got {source!r}")
+    if source in (".", "..") or any(ch in source for ch in ("/", "\\", "\0", os.sep, os.altsep or "/")):
+        raise ValueError(f"source: expected a file name inside the headline folder (no path separators, not '..'), "
+                         f"got {source!r}")
     rec = Headline()
     for k, v in values.items():
         x = v
@@ -59,10 +63,14 @@ def headline(source: str, **values: float) -> dict:
 
 
 def headlines(directory=None) -> pd.DataFrame:
-    """All recorded headlines as a tidy table (source, metric, value), sorted by source."""
+    """All recorded headlines as a tidy table (source, metric, value), sorted by source.
+
+    Raises:
+        ValueError: a file that does not parse or is not ``{metric: number}`` (the message names it).
+    """
     d = Path(directory) if directory is not None else _dir()
     rows = [{"source": p.stem, "metric": k, "value": v} for p in sorted(d.glob("*.json"))
-            for k, v in json.loads(p.read_text()).items()]
+            for k, v in _read_headlines(p).items()]
     return pd.DataFrame(rows, columns=["source", "metric", "value"])
 
 

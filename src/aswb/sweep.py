@@ -15,12 +15,14 @@ kinds with lists of settings, and seeds::
     [signals.texture]        # full UV textures over fresh views, judged on held-out views
     steps = [20]
 
-The grid expands to cells (every combination); a cell's id is a hash of its settings, so it is
-stable across runs and machines. Each cell writes ``DIR/cells/<id>/`` atomically (the signal's
-result folder and ``metrics.json``); a rerun skips finished cells and retries failed ones (their
-errors are kept in ``DIR/failed/<id>.txt``); ``DIR/results.csv`` gathers one row per finished
-cell. Executors: ``local`` (one process, or a pool of N) and ``ray`` (cells become Ray tasks
-with one CPU each, retried when a worker dies; without an address a local cluster is started).
+Every value is checked on loading by the check the run applies; a value listed twice is refused.
+The grid expands to cells (every combination); a cell's id is a hash of its settings, stable across
+runs and machines (``0`` and ``0.0`` of a float setting give one id). Each cell writes
+``DIR/cells/<id>/`` atomically (the signal's result folder and ``metrics.json``); a rerun skips
+finished cells and retries failed ones (their errors are kept in ``DIR/failed/<id>.txt``) and
+damaged ones (``metrics.json`` missing, truncated or not its own); ``DIR/results.csv`` gathers one
+row per finished cell. Executors: ``local`` (one process, or a pool of N) and ``ray`` (cells become
+Ray tasks with one CPU each, retried when a worker dies; without an address a local cluster is started).
 Every cell runs with one torch thread, so a signal is bit-identical whichever executor ran it.
 """
 from __future__ import annotations
@@ -31,6 +33,7 @@ import itertools
 import json
 import multiprocessing as mp
 import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,11 +52,16 @@ from ._files import atomic_folder, read_parsed, write_file
 from ._progress import show_progress
 from ._seed import seed_everything
 from .experiment import run_object
+from .signals import ImageSettings, TextureSettings, patch_size
+from .views import CONDITION_NAMES
 from .world import WORLDS, load_world
 
-__all__ = ["SpecError", "Spec", "Cell", "KINDS", "load_spec", "run_cell", "sweep", "status", "gather", "EXECUTORS"]
+__all__ = ["SpecError", "Spec", "Cell", "KINDS", "load_spec", "run_cell", "sweep", "status", "gather", "EXECUTORS",
+           "STATES"]
 
 EXECUTORS = ("local", "ray")
+#: the states of a cell that :func:`status` reports
+STATES = ("done", "pending", "failed", "damaged")
 
 #: signal kind -> {setting: (types, default)}; every setting may be given as a list (grid axis)
 KINDS: dict[str, dict[str, tuple]] = {
@@ -64,6 +72,8 @@ KINDS: dict[str, dict[str, tuple]] = {
     "object": {"area": ((int, float), 0.10), "steps": ((int,), 40), "alpha": ((int, float), 8 / 255),
                "views": ((int,), 4), "eval_views": ((int,), 8)},
 }
+#: signal kind -> the settings class whose fields' checks a SPEC value must pass (the class the run builds)
+_SETTINGS = {"image": ImageSettings, "texture": TextureSettings, "object": TextureSettings}
 _TOP = {"world": str, "objects": list, "classifiers": list, "seeds": list, "signals": dict}
 
 
@@ -128,7 +138,6 @@ def load_spec(spec) -> Spec:
     if isinstance(spec, (str, Path)):
         spec = read_parsed(spec, tomllib.loads, "SPEC", SpecError)
     _expect(isinstance(spec, dict), "", "a TOML table / dict", type(spec).__name__)
-
     for key, typ in _TOP.items():
         _expect(key in spec, key, f"a {typ.__name__} (the key is missing)", None)
         _expect(isinstance(spec[key], typ), key, f"a {typ.__name__}", spec[key])
@@ -141,28 +150,52 @@ def load_spec(spec) -> Spec:
     seeds = spec["seeds"]
     _expect(len(seeds) > 0 and all(type(s) is int and 0 <= s < 2**31 for s in seeds), "seeds",
             "a non-empty list of ints in [0, 2**31)", seeds)
+    for key in ("objects", "classifiers", "seeds"):
+        _no_duplicates(spec[key], key)
     _expect(len(spec["signals"]) > 0, "signals", f"at least one signal kind of {sorted(KINDS)}", spec["signals"])
     signals = {}
     for kind, settings in spec["signals"].items():
         _expect(kind in KINDS, f"signals.{kind}", f"a signal kind of {sorted(KINDS)}", kind)
         _expect(isinstance(settings, dict), f"signals.{kind}", "a table of settings", settings)
-        axes = {}
-        for name, (types, default) in KINDS[kind].items():
-            values = settings.get(name, [default])
-            values = values if isinstance(values, list) else [values]
-            _expect(len(values) > 0, f"signals.{kind}.{name}", "a non-empty list", values)
-            for v in values:
-                ok = isinstance(v, types) and not isinstance(v, bool)
-                _expect(ok, f"signals.{kind}.{name}", " or ".join(t.__name__ for t in types), v)
-                _expect(not isinstance(v, (int, float)) or v >= 0, f"signals.{kind}.{name}", "a value >= 0", v)
-                least = 2 if (kind, name) == ("texture", "views") else 1  # one view per condition at least
-                _expect(not (types == (int,) and v < least), f"signals.{kind}.{name}", f"an int >= {least}", v)
-            axes[name] = tuple(values)
         unknown = sorted(set(settings) - set(KINDS[kind]))
         _expect(not unknown, f"signals.{kind}.{unknown[0] if unknown else ''}", f"one of {sorted(KINDS[kind])}",
                 unknown)
-        signals[kind] = axes
+        signals[kind] = {name: _axis(kind, name, settings.get(name, [default]))
+                         for name, (_, default) in KINDS[kind].items()}
     return Spec(spec["world"], tuple(spec["objects"]), tuple(spec["classifiers"]), signals, tuple(seeds))
+
+
+def _axis(kind: str, name: str, values) -> tuple:
+    """One setting's values (a list, or one value), each checked by the check the run applies, each listed
+    once; ints of a float setting become floats (``0`` and ``0.0``: one cell id; float ids do not change)."""
+    key, (types, _) = f"signals.{kind}.{name}", KINDS[kind][name]
+    values = values if isinstance(values, list) else [values]
+    _expect(len(values) > 0, key, "a non-empty list", values)
+    for v in values:
+        _expect(isinstance(v, types) and not isinstance(v, bool), key, " or ".join(t.__name__ for t in types), v)
+        _expect(not isinstance(v, (int, float)) or v >= 0, key, "a value >= 0", v)
+        least = 2 if name == "views" and kind in ("texture", "object") else 1  # a view per training condition
+        _expect(not (types == (int,) and v < least), key, f"an int >= {least}", v)
+        _expect(name != "condition" or v in CONDITION_NAMES, key, f"a viewing condition of {CONDITION_NAMES}", v)
+        try:
+            if name == "area":
+                patch_size(v, 1)  # a fraction in (0, 1]
+            elif name in _SETTINGS[kind].__dataclass_fields__:
+                _SETTINGS[kind](**{name: v})  # the settings class the run builds
+        except (TypeError, ValueError) as e:
+            raise SpecError(f"SPEC {key}: {e}") from None
+    same = [float(v) if float in types and type(v) is int else v for v in values]
+    _no_duplicates(same, key, values)
+    return tuple(same)
+
+
+def _no_duplicates(values: list, key: str, written: list | None = None) -> None:
+    """Refuse a value listed twice (``written``: the values as the user wrote them, for the message)."""
+    written = values if written is None else written
+    for i, v in enumerate(values):
+        if v in values[:i]:
+            raise SpecError(f"SPEC {key}: expected each value once (one listed twice would run a cell once and count "
+                            f"it twice), got {written[values.index(v)]!r} and {written[i]!r} in {written!r}")
 
 
 def _check_names(spec: Spec) -> None:
@@ -226,7 +259,6 @@ def run_cell(cell: Cell, out) -> dict:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-
         seed_everything(cell.seed)
         result, metrics = _signal(cell)
     finally:
@@ -244,25 +276,50 @@ def run_cell(cell: Cell, out) -> dict:
     return row
 
 
-def _done(out: Path, cell: Cell) -> bool:
-    return (out / "cells" / cell.id / "metrics.json").is_file()
+def _metrics(out: Path, cell: Cell) -> dict | None:
+    """The cell's metrics row, or None when ``cells/<id>/metrics.json`` is missing, unreadable,
+    truncated or not this cell's, or the signal folder the cell publishes with it is missing."""
+    try:
+        row = json.loads((out / "cells" / cell.id / "metrics.json").read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    whole = cell.kind == "object" or (out / "cells" / cell.id / "signal").is_dir()  # object cells keep no signal
+    return row if isinstance(row, dict) and row.get("cell") == cell.id and whole else None
+
+
+def _state(out: Path, cell: Cell) -> tuple[str, str]:
+    """(state, reason): done (its metrics parse), failed (its last try; the reason is the last line of
+    its recorded error), damaged (a folder without valid metrics: truncated, removed or half-written)
+    or pending. The state is one of :data:`STATES`."""
+    if _metrics(out, cell) is not None:
+        return "done", ""
+    try:
+        return "failed", _last_line((out / "failed" / f"{cell.id}.txt").read_text(errors="replace"))
+    except OSError:  # no failure recorded
+        return ("damaged" if (out / "cells" / cell.id).exists() else "pending"), ""
+
+
+def _last_line(text: str) -> str:
+    return next((ln.strip() for ln in reversed(text.splitlines()) if ln.strip()), "")
 
 
 def status(spec, out) -> pd.DataFrame:
-    """One row per cell: id, object, classifier, kind, seed, settings and state (done / failed / pending)."""
+    """One row per cell: id, object, classifier, kind, seed, settings, state (one of :data:`STATES`:
+    done / pending / failed / damaged; the next run recomputes every cell not done) and reason
+    (the last line of a failed cell's error, else "")."""
     spec, out = spec if isinstance(spec, Spec) else load_spec(spec), Path(out)
     rows = []
     for c in spec.cells():
-        state = "done" if _done(out, c) else "failed" if (out / "failed" / f"{c.id}.txt").is_file() else "pending"
+        state, reason = _state(out, c)
         rows.append({"cell": c.id, "object": c.object, "classifier": c.classifier, "kind": c.kind, "seed": c.seed,
-                     "settings": json.dumps(c.settings, sort_keys=True), "state": state})
-    return pd.DataFrame(rows)
+                     "settings": json.dumps(c.settings, sort_keys=True), "state": state, "reason": reason})
+    return pd.DataFrame(rows, columns=["cell", "object", "classifier", "kind", "seed", "settings", "state", "reason"])
 
 
 def gather(spec, out) -> pd.DataFrame:
     """The metrics rows of every finished cell in grid order, also written to ``out/results.csv``."""
     spec, out = spec if isinstance(spec, Spec) else load_spec(spec), Path(out)
-    rows = [json.loads((out / "cells" / c.id / "metrics.json").read_text()) for c in spec.cells() if _done(out, c)]
+    rows = [row for row in (_metrics(out, c) for c in spec.cells()) if row is not None]  # damaged: left out
     table = pd.DataFrame(rows)
     out.mkdir(parents=True, exist_ok=True)
     write_file(out / "results.csv", table.to_csv(index=False))
@@ -270,8 +327,11 @@ def gather(spec, out) -> pd.DataFrame:
 
 
 def _record_failure(out: Path, cell: Cell, text: str) -> None:
+    """Keep the error in ``out/failed/<id>.txt`` and print its last line with the cell's id."""
     (out / "failed").mkdir(parents=True, exist_ok=True)
     write_file(out / "failed" / f"{cell.id}.txt", text)
+    tqdm.write(f"cell {cell.id} ({cell.object} {cell.classifier} {cell.kind} seed {cell.seed}) failed: "
+               f"{_last_line(text) or 'no reason recorded'}", file=sys.stderr)
 
 
 def _local(todo, out: Path, workers: int, bar) -> None:
@@ -333,11 +393,10 @@ def sweep(spec, out, executor: str = "local", workers: int = 1, address: str | N
         address: a Ray cluster to join (``"auto"`` or ``"host:port"``); None starts a local one.
         retries: Ray re-runs a cell whose worker died up to this many times.
     Returns:
-        the :func:`gather` table (also ``out/results.csv``); failed cells are listed by
-        :func:`status` and retried by the next call.
+        the :func:`gather` table (also ``out/results.csv``); failed cells are printed (id and
+        reason) as they fail, listed by :func:`status` and retried by the next call, as are
+        damaged ones.
     """
-
-
     spec = spec if isinstance(spec, Spec) else load_spec(spec)
     if executor not in EXECUTORS:
         raise ValueError(f"executor: expected one of {EXECUTORS}, got {executor!r}")
@@ -350,7 +409,7 @@ def sweep(spec, out, executor: str = "local", workers: int = 1, address: str | N
                                               "classifiers": spec.classifiers, "seeds": spec.seeds,
                                               "signals": spec.signals}, indent=1) + "\n")
     cells = spec.cells()
-    todo = [c for c in cells if not _done(out, c)]
+    todo = [c for c in cells if _metrics(out, c) is None]  # pending, failed and damaged cells
     with tqdm(total=len(cells), initial=len(cells) - len(todo), desc="sweep", unit="cell",
               disable=not show_progress(progress)) as bar:
         if todo:

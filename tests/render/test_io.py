@@ -413,3 +413,28 @@ def test_malformed_obj(tmp_path, text, match):
     path.write_text(text)
     with pytest.raises(MeshError, match=match):
         load_mesh(path)
+
+
+# -- issue 22: a path that is no path, and coordinates float32 cannot normalise
+@pytest.mark.parametrize("path", [123, None, 1.5, ["mesh.obj"]])
+def test_load_mesh_refuses_a_path_that_is_no_path(path):
+    with pytest.raises(TypeError, match="path: expected a str or os.PathLike"):
+        load_mesh(path)
+
+
+@pytest.mark.parametrize("scale", [1e20, 1e-30])
+def test_load_mesh_refuses_to_collapse_huge_or_tiny_coordinates(tmp_path, scale):
+    path = tmp_path / "far.obj"
+    path.write_text(f"v {scale} 0 0\nv 0 {scale} 0\nv 0 0 {scale}\nv {scale} {scale} {scale}\nf 1 2 3\nf 1 2 4\n")
+    with pytest.raises(MeshError, match=rf"load_mesh: {re.escape(str(path))}: normalize: .* cannot be normalised in "
+                                        r"float32 without losing the shape"):
+        load_mesh(path)
+    raw = load_mesh(path, normalize=False)  # the numbers as they are in the file
+    assert torch.isfinite(raw.verts).all() and float(raw.verts.abs().max()) == pytest.approx(scale, rel=1e-6)
+
+
+def test_load_mesh_normalises_large_but_representable_coordinates(tmp_path):
+    path = tmp_path / "big.obj"
+    path.write_text("v 1e6 0 0\nv 0 1e6 0\nv 0 0 1e6\nf 1 2 3\n")
+    v = load_mesh(path).verts
+    assert float(v.norm(dim=-1).max()) == pytest.approx(1.0, abs=1e-5)

@@ -192,7 +192,7 @@ def test_bad_size(size, err):
 def test_errors_are_clear(monkeypatch):
     with pytest.raises(TypeError, match="unwrap: expected an aswb.render.Mesh, got str"):
         unwrap("mesh.obj")
-    with pytest.raises(ValueError, match="margin: expected an int >= 0, got -1"):
+    with pytest.raises(ValueError, match=r"margin: expected an int in \[0, 64\] .*, got -1"):
         unwrap(P.box(), margin=-1)
     with pytest.raises(TypeError, match="margin: expected an int >= 0"):
         unwrap(P.box(), margin=1.5)
@@ -228,3 +228,20 @@ def test_unwrap_keeps_device_and_detaches():
 def test_importing_aswb_render_does_not_import_xatlas():
     code = "import sys, aswb.render as r; assert callable(r.unwrap); assert 'xatlas' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- issue 22: nothing a user types reaches xatlas or the allocator unbounded
+@pytest.mark.parametrize("size, margin, match", [
+    (32, 10**6, r"margin: expected an int in \[0, 4\] for a 32 x 32 atlas .*, got 1000000"),
+    (32, 5, r"margin: expected an int in \[0, 4\]"),
+    (4096, 65, r"margin: expected an int in \[0, 64\]"),
+    (100000, 2, r"size: a 100000 x 100000 texture atlas would need about 931.3 GiB, more than the memory budget"),
+])
+def test_unwrap_bounds_margin_and_size_before_xatlas(size, margin, match):
+    with pytest.raises(ValueError, match=match):  # a margin of 10**6 used to crash the interpreter inside xatlas
+        unwrap(P.box(), size=size, margin=margin)
+
+
+def test_unwrap_accepts_the_largest_margin_it_allows():
+    m = unwrap(P.box(), size=64, margin=8)
+    assert m.textures[0].shape == (64, 64, 3)

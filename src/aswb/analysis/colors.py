@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import torch
 
-from .._checks import _describe, check_coloring, coloring_kind, positive_int
+from .._checks import _describe, check_coloring, check_mask, coloring_kind, positive_int
 from ..render import Mesh
 from ..render.atlas import uv_face_mask
 from ..signals import tv_texture
@@ -106,12 +106,13 @@ def dominant_colors(colors: torch.Tensor, k: int = 6, iters: int = 25, max_sampl
 
 def used_texels(mesh: Mesh, faces: torch.Tensor | None = None) -> torch.Tensor:
     """(Ht, Wt) bool texels of the mesh's texture covered by its UV triangles (of ``faces``,
-    (F,) bool, default all): the part of an atlas that can ever be seen."""
-
+    (F,) bool, default all): the part of an atlas that can ever be seen. A ``faces`` that is not a
+    non-empty (F,) bool mask raises a TypeError/ValueError naming ``faces``."""
     if not isinstance(mesh, Mesh) or mesh.textures is None or mesh.uvs is None:
         raise ValueError(f"used_texels: expected a textured Mesh with UVs, got {_describe(mesh)}")
     if faces is None:
         faces = torch.ones(mesh.num_faces, dtype=torch.bool, device=mesh.device)
+    faces = check_mask(faces, (mesh.num_faces,), "faces", mesh.device)  # (F,) bool, named as the user passed it
     return uv_face_mask(mesh, faces)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import _describe, check_image, class_label, class_labels
+from .._checks import _describe, check_finite, check_image, class_label, class_labels
 from ..models import classifier_list, predict
 
 __all__ = ["class_likeness", "perturbation_image"]
@@ -12,11 +12,20 @@ __all__ = ["class_likeness", "perturbation_image"]
 
 def perturbation_image(delta: torch.Tensor) -> torch.Tensor:
     """A perturbation shown alone: δ (3, H, W) scaled so its largest entry reaches 0.5, on grey
-    0.5 — (3, H, W) float32 in [0, 1] (zero δ gives plain grey)."""
-    if not isinstance(delta, torch.Tensor) or delta.dim() != 3 or delta.shape[0] != 3:
+    0.5 — (3, H, W) float32 in [0, 1] (zero δ gives plain grey). δ: (3, H, W) float, finite
+    (NaN or inf raise a ValueError naming ``delta``)."""
+    _check_delta(delta)
+    if delta.dim() != 3 or delta.shape[0] != 3:
         raise ValueError(f"delta: expected a (3, H, W) perturbation, got {_describe(delta)}")
     peak = delta.detach().abs().amax()
     return (0.5 + 0.5 * delta.detach() / peak.clamp_min(1e-12)).clamp(0, 1)
+
+
+def _check_delta(delta) -> None:
+    """δ a finite floating-point tensor (a TypeError or ValueError naming ``delta``)."""
+    if not isinstance(delta, torch.Tensor) or not delta.is_floating_point():
+        raise TypeError(f"delta: expected a float tensor (3, H, W), got {_describe(delta)}")
+    check_finite(delta.detach(), "delta")
 
 
 @torch.no_grad()
@@ -40,7 +49,8 @@ def class_likeness(delta: torch.Tensor, images: torch.Tensor, labels, label: int
     n = clfs[0].num_classes
     labels = class_labels(labels, len(images), n, images.device)
     label = class_label(label, n)
-    if not isinstance(delta, torch.Tensor) or tuple(delta.shape) != tuple(images.shape[1:]):
+    _check_delta(delta)
+    if tuple(delta.shape) != tuple(images.shape[1:]):
         raise ValueError(f"delta: expected shape {tuple(images.shape[1:])} like the images, got {_describe(delta)}")
     sel = labels == label
     if not bool(sel.any()):

@@ -19,6 +19,7 @@ colours). Every file is written atomically (a temporary file, then ``os.replace`
 """
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from dataclasses import replace
@@ -71,15 +72,19 @@ def load_mesh(path, normalize: bool = True, device=None, up: str = "y") -> Mesh:
         {geometry name: (F,) bool} when the file holds several geometries.
     Raises:
         FileNotFoundError: ``path`` does not exist, or is a folder without a ShapeNet model.
+        TypeError: ``path`` is not a str or path.
         ValueError: unsupported extension, or an unknown ``up``.
         MeshError: the file cannot be parsed, holds no triangles, or is malformed (NaN
-            vertices, face indices out of range).
+            vertices, face indices out of range), or ``normalize`` would lose its shape in
+            float32 (coordinates so large or small that scaling overflows or underflows).
     Warns:
         UserWarning: an OBJ's material library or texture image is missing; the affected
             materials fall back to their diffuse colour.
     """
     if not isinstance(up, str) or up not in UP_AXES:
         raise ValueError(f"up: expected the file's up axis, one of {UP_AXES}, got {up!r}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a str or os.PathLike naming a mesh file, got {_describe(path)}")
     path = Path(path)
     if path.is_dir():
         path = _shapenet_obj(path)
@@ -121,10 +126,35 @@ def load_mesh(path, normalize: bool = True, device=None, up: str = "y") -> Mesh:
         if up != "y":
             rot = torch.tensor(_UP_ROTATIONS[up], dtype=mesh.verts.dtype)  # (3, 3), rows: new axes
             mesh = replace(mesh, verts=mesh.verts @ rot.T)  # exact: entries are 0 and +-1
-        mesh = mesh.normalized() if normalize else mesh
+        mesh = _normalized(mesh) if normalize else mesh
     except MeshError as e:
         raise MeshError(f"load_mesh: {path}: {e}") from e
     return mesh if device is None else mesh.to(device)
+
+
+#: largest distance between a normalised vertex and the same vertex normalised in float64 (unit sphere)
+_NORMALIZE_TOLERANCE = 1e-3
+
+
+def _normalized(mesh: Mesh) -> Mesh:
+    """``mesh.normalized()`` (float32, the numbers every stored render depends on), refused with a
+    MeshError when float32 loses the shape that float64 keeps (e.g. coordinates of 1e20, whose squared
+    distances overflow and collapse the mesh to a point)."""
+    v = mesh.verts.detach().double()  # (V, 3)
+    c = (v.amin(0) + v.amax(0)) / 2
+    r = float((v - c).norm(dim=-1).max())
+    if r <= 0:
+        return mesh.normalized()  # its MeshError: all vertices coincide
+    try:
+        out = mesh.normalized()
+        err = float((out.verts.detach().double() - (v - c) / r).abs().max())  # float64: no range limits
+    except MeshError:  # float32 saw every vertex at one point (squared distances underflowed)
+        err = float("inf")
+    if not err <= _NORMALIZE_TOLERANCE:  # NaN and inf too
+        raise MeshError(f"normalize: the coordinates (largest |v| = {float(v.abs().max()):.3g}, bounding radius "
+                        f"{r:.3g}) cannot be normalised in float32 without losing the shape (vertices off by {err:.3g} "
+                        f"of the unit radius); rescale the file, or load it with normalize=False")
+    return out
 
 
 def save_mesh(mesh: Mesh, path) -> None:

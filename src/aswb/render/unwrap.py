@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .._checks import _describe, positive_int
+from .._checks import _describe, check_atlas, positive_int
 from .mesh import Mesh
 from .raster import Fragments
 from .shade import surface_colors
@@ -42,9 +42,11 @@ def unwrap(mesh: Mesh, size: int = 512, margin: int = 2, wrap: str = "clamp") ->
     Args:
         mesh: any Mesh; its surface colour (textures with their UVs and materials, else vertex
             colours, else the renderer's uniform grey) is what gets baked.
-        size: side of the square texture in texels (> 0).
-        margin: texels of padding xatlas leaves around each chart (>= 0), on top of the one
-            texel it keeps for bilinear filtering.
+        size: side of the square texture in texels (> 0; the bake must fit
+            :data:`aswb._checks.MAX_BATCH_BYTES`, about 100 bytes a texel: up to ~13000).
+        margin: texels of padding xatlas leaves around each chart, in [0, min(64, max(2, size // 8))]
+            (wider margins make xatlas run for minutes or crash), on top of the one texel it keeps
+            for bilinear filtering.
         wrap: how the current textures are addressed outside [0, 1], ``"clamp"`` (what
             :class:`~aswb.render.Scene` renders) or ``"repeat"`` (tiling UVs; see :func:`shade`).
     Returns:
@@ -54,8 +56,8 @@ def unwrap(mesh: Mesh, size: int = 512, margin: int = 2, wrap: str = "clamp") ->
         ``face_materials`` (F,) all 0 and ``vertex_colors`` None.
     Raises:
         TypeError: ``mesh`` is not a Mesh; ``size`` or ``margin`` is not an int.
-        ValueError: ``size`` <= 0, ``margin`` < 0, unknown ``wrap``, or the charts cannot be
-            packed into ``size`` x ``size`` texels with that margin.
+        ValueError: ``size`` <= 0 or beyond the memory budget, ``margin`` out of its range,
+            unknown ``wrap``, or the charts cannot be packed into ``size`` x ``size`` texels with that margin.
         ImportError: xatlas is not installed.
     """
     if not isinstance(mesh, Mesh):
@@ -63,8 +65,7 @@ def unwrap(mesh: Mesh, size: int = 512, margin: int = 2, wrap: str = "clamp") ->
     size = positive_int(size, "size")
     if isinstance(margin, bool) or not isinstance(margin, int):
         raise TypeError(f"margin: expected an int >= 0, got {_describe(margin)}")
-    if margin < 0:
-        raise ValueError(f"margin: expected an int >= 0, got {margin}")
+    check_atlas(size, margin)  # before xatlas: a huge margin crashes it, a huge size exhausts memory
     if wrap not in ("clamp", "repeat"):
         raise ValueError(f"wrap: expected 'clamp' or 'repeat', got {wrap!r}")
     uvs, face_uvs = _atlas(mesh, size, margin)

@@ -13,7 +13,7 @@ from typing import Mapping
 
 import torch
 
-from .._checks import _describe, check_seed, positive_int
+from .._checks import _describe, check_render_batch, check_seed, positive_int
 from ..render import Lights, Mesh, Scene, expose, sample_lights, sample_views
 from ..render.camera import Cameras
 from .backgrounds import BackgroundSource, background_source, by_condition, source_seed
@@ -96,6 +96,7 @@ class ViewDistribution:
                             f"{_describe(self.conditions)}")
         positive_int(self.image_size, "image_size")
         positive_int(self.supersample, "supersample")
+        check_render_batch(1, self.image_size, self.supersample, size_name="image_size")  # at construction
         if isinstance(self.fov, bool) or not isinstance(self.fov, (int, float)) or not 0 < self.fov < 180:
             raise ValueError(f"fov: expected degrees in (0, 180), got {self.fov!r}")
         object.__setattr__(self, "_sources", by_condition(self.background, tuple(self.conditions), "background"))
@@ -148,6 +149,7 @@ class ViewDistribution:
             (n, size, size, 3) float32 in [0, 1] (``size`` defaults to :attr:`image_size`).
         """
         n, size = positive_int(n, "n"), positive_int(self.image_size if size is None else size, "size")
+        check_render_batch(n, size)
         src = None if source is None else background_source(source, "source")
         return self._backgrounds(n, condition, size, _Streams(generator=generator), src)
 
@@ -195,8 +197,10 @@ class ViewDistribution:
             raise TypeError(f"bank: expected a Mesh, got {_describe(mesh)}")
         n, seed = positive_int(n, "n"), split_seed(seed, split)
         self.condition(condition)
+        size = self._size(size)
+        check_render_batch(n, size, self.supersample)  # before anything is drawn
         src = None if backgrounds is None else background_source(backgrounds)
-        return self._draw(mesh, n, condition, _Streams(seed), self._size(size), src)
+        return self._draw(mesh, n, condition, _Streams(seed), size, src)
 
     def sampler(self, mesh: Mesh, n: int, conditions=("easy", "hard"), seed: int = 0, size: int | None = None,
                 backgrounds=None) -> ViewSampler:
@@ -213,8 +217,10 @@ class ViewDistribution:
         n = positive_int(n, "n")
         if n < len(conds):
             raise ValueError(f"sampler: n={n} views cannot be split between {len(conds)} conditions")
+        size = self._size(size)
+        check_render_batch(n, size, self.supersample)
         srcs = dict(self._sources) if backgrounds is None else by_condition(backgrounds, tuple(self.conditions))
-        return _FreshViews(self, mesh, n, conds, check_seed(seed), self._size(size), srcs)
+        return _FreshViews(self, mesh, n, conds, check_seed(seed), size, srcs)
 
     def render(self, mesh: Mesh, n: int, condition: str = "easy", generator: torch.Generator | None = None,
                size: int | None = None, texture=None, vertex_colors=None,
@@ -241,6 +247,7 @@ class ViewDistribution:
         if not isinstance(mesh, Mesh):
             raise TypeError(f"render_views: expected a Mesh, got {_describe(mesh)}")
         size, n = self._size(size), positive_int(n, "n")
+        check_render_batch(n, size, self.supersample)
         cams, lights = self.sample(n, condition, generator, device=mesh.device)
         if not isinstance(backgrounds, torch.Tensor):
             src = None if backgrounds is None else background_source(backgrounds)
