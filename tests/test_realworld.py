@@ -170,3 +170,9 @@ def test_the_catalogue_card_counts_recognised_objects_per_condition(tmp_path):
     assert list(counts.index) == ["easy", "hard_view", "hard_light", "hard"] and set(counts.objects) == {2}
     acc = frame.groupby(["condition", "object"]).correct.mean()
     assert counts.loc["easy", "recognised"] == int((acc.loc["easy"] >= 0.5).sum())
+
+
+def test_a_table_that_is_not_utf8_is_named(tmp_path):
+    (tmp_path / "latin.csv").write_bytes("name,class\ncaf\xe9,plate\n".encode("latin-1"))
+    with pytest.raises(CatalogueError, match=r"latin.csv: not a UTF-8 text table"):
+        read_catalogue(tmp_path / "latin.csv")

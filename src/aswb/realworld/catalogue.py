@@ -21,6 +21,7 @@ Columns (one row an object):
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -95,35 +96,38 @@ def read_catalogue(path) -> list[CatalogueRow]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"catalogue: no such file: {path}")
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise CatalogueError(f"{path}: missing columns {missing}; expected {list(COLUMNS)}")
-        cats = _categories()
-        rows = []
-        for line, r in enumerate(reader, start=2):
-            r = {k: (v or "").strip() for k, v in r.items() if k is not None}
-            where = f"{path}:{line} ({r.get('name') or 'no name'})"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise CatalogueError(f"{path}: not a UTF-8 text table ({e})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise CatalogueError(f"{path}: missing columns {missing}; expected {list(COLUMNS)}")
+    cats = _categories()
+    rows = []
+    for line, r in enumerate(reader, start=2):
+        r = {k: (v or "").strip() for k, v in r.items() if k is not None}
+        where = f"{path}:{line} ({r.get('name') or 'no name'})"
 
-            def bad(field: str, expected: str):
-                return CatalogueError(f"{where}: {field}: expected {expected}, got {r.get(field)!r}")
+        def bad(field: str, expected: str):
+            return CatalogueError(f"{where}: {field}: expected {expected}, got {r.get(field)!r}")
 
-            if not _NAME.match(r["name"]):
-                raise bad("name", "a key of letters, digits, '_' and '-'")
-            if r["class"] not in cats:
-                close = [c for c in cats if r["class"].lower() and r["class"].lower() in c.lower()][:5]
-                raise bad("class", "an ImageNet-1k class name as torchvision spells it"
-                          + (f" (did you mean {close}?)" if close else ""))
-            paths = tuple(p.strip() for p in r["paths"].split(";") if p.strip())
-            if not paths:
-                raise bad("paths", "one or more mesh files separated by ';'")
-            if r["up"] not in UP_AXES:
-                raise bad("up", f"one of {UP_AXES}")
-            if r["split"] not in OBJECT_SPLITS:
-                raise bad("split", f"one of {OBJECT_SPLITS}")
-            rows.append(CatalogueRow(r["name"], r["class"], r["package"], paths, r["up"], r["split"], r["source"],
-                                     r["licence"], r["note"], r.get("texture", ""), cats[r["class"]], path, line))
+        if not _NAME.match(r["name"]):
+            raise bad("name", "a key of letters, digits, '_' and '-'")
+        if r["class"] not in cats:
+            close = [c for c in cats if r["class"].lower() and r["class"].lower() in c.lower()][:5]
+            raise bad("class", "an ImageNet-1k class name as torchvision spells it"
+                      + (f" (did you mean {close}?)" if close else ""))
+        paths = tuple(p.strip() for p in r["paths"].split(";") if p.strip())
+        if not paths:
+            raise bad("paths", "one or more mesh files separated by ';'")
+        if r["up"] not in UP_AXES:
+            raise bad("up", f"one of {UP_AXES}")
+        if r["split"] not in OBJECT_SPLITS:
+            raise bad("split", f"one of {OBJECT_SPLITS}")
+        rows.append(CatalogueRow(r["name"], r["class"], r["package"], paths, r["up"], r["split"], r["source"],
+                                 r["licence"], r["note"], r.get("texture", ""), cats[r["class"]], path, line))
     return rows
 
 
