@@ -162,6 +162,8 @@ def test_capabilities_are_data_on_the_world():
     assert w.objects_in("dev") == w.objects_in("heldout") == ("box",)  # split "both": its class's only instance
     with pytest.raises(ValueError, match="arch: expected one of the w world's architectures"):
         w.regime_classifiers("resnet99")
+    with pytest.raises(ValueError, match="split: expected 'dev' or 'heldout', got 'test'"):
+        w.objects_in("test")
     toy = load_world("toy", archs=["resnet18"])
     assert set(toy.instance_seeds) == {"train", "heldout"} and not set(toy.instance_seeds["train"]) & set(
         toy.instance_seeds["heldout"])
