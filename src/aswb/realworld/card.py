@@ -76,7 +76,7 @@ def _cell(g: pd.DataFrame) -> str:
 
 
 def _textured(row: CatalogueRow) -> str:
-    return "no" if ("untextured" in row.note or "no UVs" in row.note) else "yes"
+    return "yes" if row.textured else "no"
 
 
 def write_card(out="docs/catalogue.md", views: int = 16, seed: int = 0, archs=DEFAULT_ARCHS,
@@ -96,7 +96,7 @@ def write_card(out="docs/catalogue.md", views: int = 16, seed: int = 0, archs=DE
     thumbnails(world, objects).save(img)
     rows = [OBJECTS[o] for o in objects]
     classes = sorted({r.imagenet_class for r in rows})
-    textured = [r for r in rows if _textured(r) == "yes"]
+    textured = [r for r in rows if r.textured]
     count = recognised(frame)
     table = count.pivot_table(index="model", columns="condition", values="recognised", sort=False)
     table = table[[c for c in CONDITION_NAMES if c in table.columns]]

@@ -76,6 +76,11 @@ class CatalogueRow:
     line: int
 
     @property
+    def textured(self) -> bool:
+        """Whether the object wears a real texture image (its note says ``untextured`` or ``no UVs`` otherwise)."""
+        return not ("untextured" in self.note or "no UVs" in self.note)
+
+    @property
     def where(self) -> str:
         """``table:line (name)``, how errors point at the row."""
         return f"{self.table}:{self.line} ({self.name})"
